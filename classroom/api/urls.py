@@ -1,0 +1,3 @@
+"""DRF endpoints under /api/ (the contract is in DESIGN.md)."""
+
+urlpatterns = []

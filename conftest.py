@@ -1,0 +1,112 @@
+"""Fixtures shared by every app's tests: the page tree, users, services, a browser."""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def require_service(name, url):
+    """Skip (or, under CI=true, fail) when the server behind `url` does not answer."""
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=1):
+            return url
+    except OSError:
+        message = f"{name} is not reachable at {parsed.hostname}:{parsed.port}"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true: a missing service is a failure)")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def redis_url():
+    """A real Redis server: REDIS_URL, or the local one on 6379."""
+    return require_service(
+        "Redis", os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1"
+    )
+
+
+@pytest.fixture
+def site_tree(db):
+    """Home page as the default site's root and the catalogue under it."""
+    from learning.factories import build_site_tree
+
+    home, catalog = build_site_tree()
+    return catalog
+
+
+@pytest.fixture
+def catalog(site_tree):
+    return site_tree
+
+
+@pytest.fixture
+def instructor(db):
+    from django.contrib.auth.models import Group
+
+    from learning.factories import UserFactory
+
+    user = UserFactory(username="instructor", is_staff=False)
+    group = Group.objects.filter(name="Instructors").first()
+    if group:
+        user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def student(db):
+    from learning.factories import UserFactory
+
+    return UserFactory(username="student")
+
+
+@pytest.fixture
+def course(catalog, instructor):
+    """A published course with two modules, owned by `instructor`."""
+    from learning.factories import (
+        CoursePageFactory,
+        ModulePageFactory,
+        SubjectPageFactory,
+    )
+
+    subject = SubjectPageFactory(parent=catalog, title="Mathematics")
+    course = CoursePageFactory(parent=subject, title="Algebra", owner=instructor)
+    ModulePageFactory(parent=course, title="Equations")
+    ModulePageFactory(parent=course, title="Inequalities")
+    return course
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright (never a downloaded browser)."""
+    if not shutil.which(CHROMIUM):
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing (CI=true)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Playwright's sync API runs an event loop in this thread; the live server's
+    # database calls happen in its own thread, so this only unblocks fixtures.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

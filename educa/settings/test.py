@@ -1,0 +1,15 @@
+"""The test suite: embedded defaults unless DATABASE_URL / REDIS_URL say otherwise."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-key"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(env("TEST_MEDIA_ROOT", "/tmp/educa-test-media"))  # noqa: F405, S108
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"},
+}
+WAGTAILADMIN_BASE_URL = "http://testserver"
