@@ -1,8 +1,11 @@
 """The site's URL map (see DESIGN.md): apps first, Wagtail's page serving last."""
 
+import re
+
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -21,9 +24,16 @@ urlpatterns = [
     path("", include("learning.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Only public media (images): documents and video/audio of modules go through
+    # the access rule, never through MEDIA_URL.
+    prefixes = "|".join(re.escape(prefix) for prefix in settings.PUBLIC_MEDIA_PREFIXES)
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>(?:{prefixes}).*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -214,6 +214,10 @@ WAGTAILDOCS_EXTENSIONS = [
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
+# The app serves public media (images) itself unless a web server is configured for
+# them; module files are never served from MEDIA_URL (see classroom's file views).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+PUBLIC_MEDIA_PREFIXES = ("original_images/", "images/", "media_thumbnails/")
 # Where a web server hands out protected files (X-Accel-Redirect); empty: the app
 # streams them itself.
 PROTECTED_FILES_ACCEL_PREFIX = env("PROTECTED_FILES_ACCEL_PREFIX", "")
