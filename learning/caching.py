@@ -1,0 +1,1 @@
+"""Cache keys and invalidation for the catalogue (filled in below)."""
