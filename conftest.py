@@ -110,3 +110,13 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: ids are reused after a rollback, so a
+    fragment cached by one test must never answer another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
