@@ -98,6 +98,8 @@ if USING_POSTGRES:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session and messages middleware so it sees the cookies they set.
+    "learning.caching.CacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,6 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "learning.caching.context",
             ],
         },
     },
@@ -200,6 +203,18 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Front cache (nginx proxy_cache, deploy/nginx/): anonymous pages are kept for
+# FRONT_CACHE_SECONDS and purged on publish/unpublish/move/delete through
+# FRONTEND_CACHE_URL (where the cache accepts PURGE requests; unset: no purging).
+FRONT_CACHE_SECONDS = env_int_or("FRONT_CACHE_SECONDS", 600)
+if env("FRONTEND_CACHE_URL"):
+    WAGTAILFRONTENDCACHE = {
+        "default": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": env("FRONTEND_CACHE_URL"),
+        }
+    }
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Educa"
