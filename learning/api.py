@@ -1,14 +1,63 @@
-"""Wagtail API v2 (`/api/v2/`): pages, images, documents."""
+"""Wagtail API v2 (`/api/v2/`): pages, images, documents and media.
 
+Only published, public pages appear (Wagtail's own page queryset). A module's `body`
+is given only to callers who may see its course's contents; everybody else gets
+`"body": null`, as in the DRF API.
+"""
+
+from wagtail.api.v2 import serializers as wagtail_serializers
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.fields import StreamField
 from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Page
+from wagtailmedia.api.views import MediaAPIViewSet
+
+from learning.access import can_view_contents
+from learning.models import CoursePage, ModulePage
+
+
+def may_see_body(request, module):
+    """May the caller of `request` see this module's body? Cached per request."""
+    course_path = module.path[: -Page.steplen]
+    decided = request.__dict__.setdefault("_educa_course_access", {})
+    if course_path not in decided:
+        course = CoursePage.objects.filter(path=course_path).first()
+        decided[course_path] = course is not None and can_view_contents(
+            request.user, course
+        )
+    return decided[course_path]
+
+
+class ProtectedStreamField(wagtail_serializers.StreamField):
+    """A module's body, or null for callers the access rule keeps out."""
+
+    def get_attribute(self, instance):
+        request = self.context["request"]
+        if isinstance(instance, ModulePage) and not may_see_body(request, instance):
+            return None
+        return super().get_attribute(instance)
+
+
+class PageSerializer(wagtail_serializers.PageSerializer):
+    serializer_field_mapping = {
+        **wagtail_serializers.PageSerializer.serializer_field_mapping,
+        StreamField: ProtectedStreamField,
+    }
+
+
+class ProtectedPagesAPIViewSet(PagesAPIViewSet):
+    """Wagtail's pages endpoint with module bodies behind the access rule."""
+
+    base_serializer_class = PageSerializer
+
 
 api_router = WagtailAPIRouter("wagtailapi")
-api_router.register_endpoint("pages", PagesAPIViewSet)
+api_router.register_endpoint("pages", ProtectedPagesAPIViewSet)
 api_router.register_endpoint("images", ImagesAPIViewSet)
 api_router.register_endpoint("documents", DocumentsAPIViewSet)
+api_router.register_endpoint("media", MediaAPIViewSet)
 
 urlpatterns = api_router.get_urlpatterns()
 app_name = "wagtailapi"

@@ -1,3 +1,16 @@
 """DRF endpoints under /api/ (the contract is in DESIGN.md)."""
 
-urlpatterns = []
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from classroom.api import views
+
+router = DefaultRouter()
+router.register("subjects", views.SubjectViewSet, basename="subject")
+router.register("courses", views.CourseViewSet, basename="course")
+router.register("me/courses", views.MyCourseViewSet, basename="my-course")
+
+urlpatterns = [
+    path("token/", views.ObtainTokenView.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -1,0 +1,252 @@
+"""DRF views under /api/: the catalogue, enrollment, contents, progress and tokens.
+
+Permissions are set on each view: the project default stays AllowAny so that Wagtail's
+API v2 remains public (DESIGN.md, known traps).
+"""
+
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    OpenApiTypes,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from classroom.api import queries
+from classroom.api.pagination import StandardPagination
+from classroom.api.permissions import CanViewContents
+from classroom.api.serializers import (
+    CourseSerializer,
+    CourseWithContentsSerializer,
+    EnrolledSerializer,
+    EnrollmentSerializer,
+    ModuleDoneSerializer,
+    SubjectSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    progress,
+)
+from classroom.models import Enrollment, ModuleCompletion
+from learning.models import ModulePage
+
+ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
+NOT_FOUND = OpenApiResponse(ERROR, description="No such published course")
+UNAUTHORIZED = OpenApiResponse(
+    ERROR, description="No credentials (the answer carries a Basic challenge)"
+)
+FORBIDDEN = OpenApiResponse(ERROR, description="Refused (or a session without CSRF)")
+ID_PATTERN = r"[0-9]+"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published subjects with their course counts"),
+    retrieve=extend_schema(
+        summary="One subject", responses={200: SubjectSerializer, 404: NOT_FOUND}
+    ),
+)
+class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
+    """Subjects of the catalogue, each with its three most followed courses."""
+
+    serializer_class = SubjectSerializer
+    pagination_class = StandardPagination
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        return queries.subjects_with_counts()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else queries.attach_popular_courses(page)
+
+    def get_object(self):
+        return queries.attach_popular_courses([super().get_object()])[0]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published courses, newest first",
+        parameters=[
+            OpenApiParameter(
+                "subject", OpenApiTypes.STR, description="A subject's id or slug"
+            ),
+            OpenApiParameter(
+                "search", OpenApiTypes.STR, description="Words to look for"
+            ),
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One published course",
+        responses={200: CourseSerializer, 404: NOT_FOUND},
+    ),
+)
+class CourseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published courses, their modules, and what a caller can do with them."""
+
+    serializer_class = CourseSerializer
+    pagination_class = StandardPagination
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        courses = queries.published_courses()
+        if self.action != "list":
+            return courses
+        subject = self.request.query_params.get("subject", "").strip()
+        if subject:
+            courses = queries.courses_of_subject(courses, subject)
+        term = self.request.query_params.get("search", "").strip()
+        if term:
+            courses = queries.search_courses(courses, term)
+        return courses
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else queries.attach_modules(page)
+
+    def get_object(self):
+        course = super().get_object()
+        queries.attach_modules([course], with_body=self.action == "contents")
+        return course
+
+    def permission_denied(self, request, message=None, code=None):
+        # Reading contents is refused with 403 whoever asks (DESIGN.md); writes
+        # without credentials keep DRF's 401 with the Basic challenge.
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            raise exceptions.PermissionDenied(detail=message, code=code)
+        super().permission_denied(request, message=message, code=code)
+
+    @extend_schema(
+        summary="Enroll the caller in this course (idempotent)",
+        request=None,
+        responses={
+            200: EnrolledSerializer,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def enroll(self, request, pk=None):
+        course = self.get_object()
+        Enrollment.objects.get_or_create(student=request.user, course=course)
+        return Response({"enrolled": True})
+
+    @extend_schema(
+        summary="The course with each module's contents",
+        responses={
+            200: CourseWithContentsSerializer,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        serializer_class=CourseWithContentsSerializer,
+        permission_classes=[CanViewContents],
+    )
+    def contents(self, request, pk=None):
+        course = self.get_object()
+        return Response(self.get_serializer(course).data)
+
+    @extend_schema(
+        summary="Mark a module of the course done",
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "module_pk", OpenApiTypes.INT, OpenApiParameter.PATH, pattern=ID_PATTERN
+            )
+        ],
+        responses={
+            200: ModuleDoneSerializer,
+            401: UNAUTHORIZED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=rf"modules/(?P<module_pk>{ID_PATTERN})/done",
+        url_name="module-done",
+        permission_classes=[IsAuthenticated, CanViewContents],
+    )
+    def module_done(self, request, pk=None, module_pk=None):
+        course = self.get_object()
+        module = get_object_or_404(
+            ModulePage.objects.live().child_of(course), pk=module_pk
+        )
+        ModuleCompletion.objects.get_or_create(
+            student=request.user, module=module, defaults={"course": course}
+        )
+        done = ModuleCompletion.objects.filter(
+            student=request.user,
+            module__in=[m.pk for m in course.api_modules],
+        ).count()
+        return Response(
+            {"done": True, "progress": progress(done, len(course.api_modules))}
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The caller's courses with progress",
+        responses={200: EnrollmentSerializer(many=True), 401: UNAUTHORIZED},
+    )
+)
+class MyCourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The courses the caller is enrolled in, with modules done out of published."""
+
+    serializer_class = EnrollmentSerializer
+    pagination_class = StandardPagination
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return queries.enrollments_with_progress(self.request.user)
+
+
+class ObtainTokenView(APIView):
+    """Trade a username and password for a token (`Authorization: Token <key>`).
+
+    Basic auth hashes the password on every request; clients that call often should
+    use a token instead.
+    """
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(
+        summary="Get the caller's API token",
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Bad credentials"),
+        },
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(
+            data=request.data, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+def not_found(request, *args, **kwargs):
+    """Unknown addresses under /api/ answer JSON too, like every other API error."""
+    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
