@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class LearningConfig(AppConfig):
@@ -8,3 +9,11 @@ class LearningConfig(AppConfig):
     def ready(self):
         # Connects the cache-invalidation receivers (page and enrollment signals).
         from learning import caching  # noqa: F401
+        from learning.models import CatalogPage
+        from learning.permissions import catalog_saved
+
+        # However the catalogue is made (admin, load_demo, tests), instructors get
+        # their page permissions on it.
+        post_save.connect(
+            catalog_saved, sender=CatalogPage, dispatch_uid="learning.catalog_saved"
+        )

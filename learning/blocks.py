@@ -1,6 +1,7 @@
 """The blocks a module's body is made of: text, image, file and video."""
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
@@ -87,7 +88,13 @@ class MediaChooserBlock(AbstractMediaChooserBlock):
     """Chooses an uploaded video or audio file from wagtailmedia."""
 
     def render_basic(self, value, context=None):
+        # VideoBlock's template renders the player.
         return ""
+
+
+def protected_media_url(media):
+    """Where a module's video or audio file is served, behind the access rule."""
+    return reverse("protected_media", args=[media.pk, media.filename])
 
 
 class VideoBlock(blocks.StructBlock):
@@ -106,14 +113,21 @@ class VideoBlock(blocks.StructBlock):
         has_media = bool(value.get("media"))
         has_url = bool(value.get("url"))
         if has_media == has_url:
+            message = (
+                "Choose an uploaded file or give a video address, not both."
+                if has_media
+                else "Choose an uploaded file or give a video address."
+            )
             raise blocks.StructBlockValidationError(
-                block_errors={
-                    "media": ValidationError(
-                        "Choose an uploaded file or give a video address, not both."
-                    )
-                }
+                block_errors={"media": ValidationError(message)}
             )
         return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        media = value.get("media")
+        context["media_url"] = protected_media_url(media) if media else None
+        return context
 
     def get_api_representation(self, value, context=None):
         media = value.get("media")
@@ -125,7 +139,7 @@ class VideoBlock(blocks.StructBlock):
                 "id": media.pk,
                 "title": media.title,
                 "type": media.type,
-                "url": media.url,
+                "url": protected_media_url(media),
                 "duration": media.duration,
             },
             "url": embed.url if embed else None,

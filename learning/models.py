@@ -8,20 +8,43 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
 from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from learning.blocks import ModuleBodyBlock
+from learning.permissions import OwnedPagePermissionTester
 
 CATALOG_PAGE_SIZE = 12
+# The rendition a course card shows; prefetched with the catalogue's courses.
+COURSE_CARD_IMAGE = "fill-480x270"
+
+
+class OwnedPagePermissionsMixin:
+    """Page types whose publishing, locking and children follow their owner.
+
+    Wagtail's "add" permission already limits editing to the pages a user owns;
+    the tester returned here extends that to publishing and the rest (see
+    `learning.permissions`).
+    """
+
+    # Whether users with "add" on the page may create children under it without
+    # owning it (subjects: yes, any instructor may add a course).
+    children_are_shared = False
+
+    def permissions_for_user(self, user):
+        return OwnedPagePermissionTester(
+            user, self, children_are_shared=self.children_are_shared
+        )
 
 
 class HomePage(Page):
@@ -40,10 +63,11 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["catalog"] = CatalogPage.objects.live().first()
         context["latest_courses"] = CoursePage.objects.catalogue()[:6]
+        context["subjects"] = SubjectPage.objects.live().public().with_course_counts()
         return context
 
 
-class CatalogPage(Page):
+class CatalogPage(OwnedPagePermissionsMixin, Page):
     """The course catalogue: every subject and its published courses."""
 
     intro = RichTextField(blank=True)
@@ -56,11 +80,13 @@ class CatalogPage(Page):
     max_count = 1
 
     def subjects(self):
+        """Published subjects of this catalogue with their number of courses."""
         return SubjectPage.objects.child_of(self).live().public().with_course_counts()
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         courses = CoursePage.objects.catalogue().descendant_of(self)
+        context["catalog"] = self
         context["subjects"] = self.subjects()
         context["courses"] = paginate(request, courses)
         return context
@@ -68,6 +94,7 @@ class CatalogPage(Page):
 
 class SubjectQuerySet(PageQuerySet):
     def with_course_counts(self):
+        """Annotate `total_courses`: published courses in each subject."""
         live_courses = (
             CoursePage.objects.live()
             .public()
@@ -86,7 +113,7 @@ class SubjectQuerySet(PageQuerySet):
         ).order_by("title")
 
 
-class SubjectPage(Page):
+class SubjectPage(OwnedPagePermissionsMixin, Page):
     """A subject such as Mathematics: a filter on the catalogue."""
 
     description = models.TextField(blank=True)
@@ -100,11 +127,14 @@ class SubjectPage(Page):
 
     objects = PageManager.from_queryset(SubjectQuerySet)()
 
+    # Any instructor may add a course under any subject.
+    children_are_shared = True
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        catalog = self.get_parent().specific
+        catalog = CatalogPage.objects.ancestor_of(self).first()
         context["catalog"] = catalog
-        context["subjects"] = catalog.subjects()
+        context["subjects"] = catalog.subjects() if catalog else []
         context["courses"] = paginate(
             request, CoursePage.objects.catalogue().child_of(self)
         )
@@ -113,6 +143,7 @@ class SubjectPage(Page):
 
 class CourseQuerySet(PageQuerySet):
     def with_module_counts(self):
+        """Annotate `total_modules`: published modules in each course."""
         live_modules = ModulePage.objects.live().filter(
             path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1
         )
@@ -129,17 +160,23 @@ class CourseQuerySet(PageQuerySet):
         )
 
     def catalogue(self):
-        """Published courses as the catalogue lists them, newest first."""
+        """Published courses as the catalogue lists them, newest first.
+
+        Owner, image and the card's image rendition come with the courses, so a
+        listing costs the same few queries however many courses it shows.
+        """
+        images = get_image_model().objects.prefetch_renditions(COURSE_CARD_IMAGE)
         return (
             self.live()
             .public()
             .with_module_counts()
-            .select_related("owner", "image")
+            .select_related("owner")
+            .prefetch_related(Prefetch("image", queryset=images))
             .order_by("-created", "pk")
         )
 
 
-class CoursePage(Page):
+class CoursePage(OwnedPagePermissionsMixin, Page):
     """A course: an overview and the modules that teach it."""
 
     overview = RichTextField(blank=True)
@@ -171,11 +208,12 @@ class CoursePage(Page):
 
     @property
     def instructor(self):
+        """The instructor who teaches the course: its owner."""
         return self.owner
 
-    @property
+    @cached_property
     def subject(self):
-        return self.get_parent().specific
+        return SubjectPage.objects.ancestor_of(self).first()
 
     def modules(self):
         """Published modules in page-tree order."""
@@ -185,12 +223,13 @@ class CoursePage(Page):
         from learning.access import can_view_contents
 
         context = super().get_context(request, *args, **kwargs)
-        context["modules"] = self.modules()
+        context["subject"] = self.subject
+        context["modules"] = list(self.modules())
         context["can_view_contents"] = can_view_contents(request.user, self)
         return context
 
 
-class ModulePage(Page):
+class ModulePage(OwnedPagePermissionsMixin, Page):
     """A module of a course: a description and the contents that teach it."""
 
     description = models.TextField(blank=True)
@@ -209,11 +248,12 @@ class ModulePage(Page):
     parent_page_types = ["learning.CoursePage"]
     subpage_types = []
 
-    @property
+    @cached_property
     def course(self):
-        return self.get_parent().specific
+        return CoursePage.objects.ancestor_of(self).select_related("owner").first()
 
     def serve(self, request, *args, **kwargs):
+        """Show the module only to those who may see its course's contents."""
         from learning.access import can_view_contents
 
         course = self.course
@@ -234,6 +274,7 @@ class ModulePage(Page):
             (i for i, module in enumerate(modules) if module.pk == self.pk), None
         )
         if position is not None:
+            context["position"] = position + 1
             context["previous_module"] = modules[position - 1] if position else None
             context["next_module"] = (
                 modules[position + 1] if position + 1 < len(modules) else None
@@ -242,4 +283,5 @@ class ModulePage(Page):
 
 
 def paginate(request, queryset, per_page=CATALOG_PAGE_SIZE):
+    """The page of `queryset` asked for by `?page=` (the last one if out of range)."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))

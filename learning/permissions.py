@@ -1,0 +1,154 @@
+"""Who may do what with the catalogue in the Wagtail admin.
+
+Instructors belong to the "Instructors" group. It holds Wagtail's "add" and
+"publish" page permissions on the catalogue page, admin access, and "add" +
+"choose" on the root collection for images and documents ("add" only for
+wagtailmedia, which has no "choose"). Wagtail's "add" lets a user create pages
+and edit the ones they own; `OwnedPagePermissionTester` extends ownership to
+publishing, locking and adding children, so one instructor cannot publish,
+unpublish or add modules to another's course, and only administrators (users
+with "change" or superusers) create subjects. With "add" but not "change" on a
+collection, users edit only the images, documents and media they uploaded.
+"""
+
+from django.apps import apps as global_apps
+from wagtail.models import PagePermissionTester
+
+INSTRUCTORS = "Instructors"
+
+# (app_label, model, codename, name) of the group's global permissions.
+ADMIN_ACCESS = ("wagtailadmin", "admin", "access_admin", "Can access Wagtail admin")
+# Collection permissions on the root collection.
+COLLECTION_PERMISSIONS = [
+    ("wagtailimages", "image", "add_image", "Can add image"),
+    ("wagtailimages", "image", "choose_image", "Can choose image"),
+    ("wagtaildocs", "document", "add_document", "Can add document"),
+    ("wagtaildocs", "document", "choose_document", "Can choose document"),
+    ("wagtailmedia", "media", "add_media", "Can add media"),
+]
+# Page permissions on the catalogue page (and so on everything under it).
+PAGE_PERMISSIONS = ["add_page", "publish_page"]
+
+
+def _permission(apps, app_label, model, codename, name):
+    # get_or_create: permissions are made by post_migrate, which has not run yet
+    # when a fresh database is migrated.
+    content_type, _ = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label=app_label, model=model
+    )
+    permission, _ = apps.get_model("auth", "Permission").objects.get_or_create(
+        content_type=content_type, codename=codename, defaults={"name": name}
+    )
+    return permission
+
+
+def setup_instructors_group(apps=global_apps):
+    """Create the Instructors group with admin access and collection permissions.
+
+    Idempotent. `apps` is the migration's app registry in the data migration and
+    the real one otherwise.
+    """
+    Group = apps.get_model("auth", "Group")
+    Collection = apps.get_model("wagtailcore", "Collection")
+    GroupCollectionPermission = apps.get_model(
+        "wagtailcore", "GroupCollectionPermission"
+    )
+    group, _ = Group.objects.get_or_create(name=INSTRUCTORS)
+    group.permissions.add(_permission(apps, *ADMIN_ACCESS))
+    root_collection = Collection.objects.filter(depth=1).first()
+    if root_collection is not None:
+        for spec in COLLECTION_PERMISSIONS:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group,
+                collection=root_collection,
+                permission=_permission(apps, *spec),
+            )
+    return group
+
+
+def grant_instructor_page_permissions(catalog, apps=global_apps):
+    """Give Instructors "add" and "publish" on `catalog` (idempotent)."""
+    group = setup_instructors_group(apps)
+    GroupPagePermission = apps.get_model("wagtailcore", "GroupPagePermission")
+    for codename in PAGE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(
+            group=group,
+            page_id=catalog.pk,
+            permission=_permission(
+                apps, "wagtailcore", "page", codename, f"Can {codename[:-5]} page"
+            ),
+        )
+
+
+def catalog_saved(sender, instance, created, raw=False, **kwargs):
+    """post_save receiver: a new catalogue page gets the instructors' permissions."""
+    if created and not raw:
+        grant_instructor_page_permissions(instance)
+
+
+class OwnedPagePermissionTester(PagePermissionTester):
+    """Wagtail's page permissions, with ownership required beyond editing.
+
+    A user who holds "change" on a page (an editor or administrator) keeps
+    Wagtail's behaviour. A user with only "add" and "publish" (an instructor)
+    may publish, unpublish, lock and reorder only pages they own, and add
+    children only under pages they own, unless the page's children are shared
+    (subjects: any instructor may add a course). A module counts as owned by
+    whoever owns its course, so an instructor keeps control of every module of
+    their course.
+    """
+
+    def __init__(self, user, page, children_are_shared=False):
+        super().__init__(user, page)
+        self.children_are_shared = children_are_shared
+
+    def owns_page(self):
+        if not self.user.is_active:
+            return False
+        if self.user.is_superuser or "change" in self.permissions:
+            return True
+        if self.page.owner_id is not None and self.page.owner_id == self.user.pk:
+            return True
+        course = getattr(self.page, "course", None)
+        return course is not None and course.owner_id == self.user.pk
+
+    def can_edit(self):
+        if super().can_edit():
+            return True
+        # Instructors also edit modules that an administrator added to their course.
+        return (
+            self.user.is_active
+            and not self.user.is_superuser
+            and "add" in self.permissions
+            and self.owns_page()
+        )
+
+    def can_add_subpage(self):
+        return super().can_add_subpage() and (
+            self.children_are_shared or self.owns_page()
+        )
+
+    def can_publish_subpage(self):
+        return super().can_publish_subpage() and (
+            self.children_are_shared or self.owns_page()
+        )
+
+    def can_reorder_children(self):
+        return super().can_reorder_children() and self.owns_page()
+
+    def can_publish(self):
+        return super().can_publish() and self.owns_page()
+
+    def can_unpublish(self):
+        return super().can_unpublish() and self.owns_page()
+
+    def can_lock(self):
+        return super().can_lock() and self.owns_page()
+
+    def can_move_to(self, destination):
+        # Wagtail checks "add" on the destination directly; also require the
+        # right to add children there (so no module moves into another's course).
+        return super().can_move_to(destination) and (
+            self.user.is_superuser
+            or destination.permissions_for_user(self.user).can_add_subpage()
+        )
