@@ -12,7 +12,8 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Wind
 from django.db.models.functions import Coalesce, Length, RowNumber, Substr
 from wagtail.models import Page
 
-from classroom.models import Enrollment, ModuleCompletion
+from classroom.models import Enrollment
+from classroom.progress import progress_for_courses
 from learning.models import CoursePage, ModulePage, SubjectPage
 
 POPULAR_COURSES = 3
@@ -131,32 +132,22 @@ def attach_popular_courses(subjects):
     return subjects
 
 
-def enrollments_with_progress(student):
-    """The student's enrollments in published courses, with modules done and total."""
-    done = (
-        ModuleCompletion.objects.filter(
-            student=student,
-            course=OuterRef("course"),
-            module__live=True,
-        )
-        .order_by()
-        .values("course")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    courses = CoursePage.objects.live().public().with_module_counts()
+def enrollments_of(student):
+    """The student's enrollments in published courses, newest first."""
     return (
-        Enrollment.objects.filter(student=student, course__in=courses.values("pk"))
-        .annotate(
-            modules_done=Coalesce(Subquery(done, output_field=IntegerField()), 0),
-            modules_total=Coalesce(
-                Subquery(
-                    courses.filter(pk=OuterRef("course")).values("total_modules")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
+        Enrollment.objects.filter(
+            student=student,
+            course__in=CoursePage.objects.live().public().values("pk"),
         )
         .select_related("course")
         .order_by("-created", "pk")
     )
+
+
+def attach_progress(enrollments, student):
+    """Set `enrollment.progress` (classroom.progress decides) for a page, one query."""
+    enrollments = list(enrollments)
+    progress = progress_for_courses(student, [e.course for e in enrollments])
+    for enrollment in enrollments:
+        enrollment.progress = progress[enrollment.course_id]
+    return enrollments

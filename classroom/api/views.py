@@ -6,6 +6,7 @@ API v2 remains public (DESIGN.md, known traps).
 
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -14,7 +15,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, routers, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -31,12 +32,13 @@ from classroom.api.serializers import (
     EnrolledSerializer,
     EnrollmentSerializer,
     ModuleDoneSerializer,
+    ProgressSerializer,
     SubjectSerializer,
     TokenRequestSerializer,
     TokenSerializer,
-    progress,
 )
 from classroom.models import Enrollment, ModuleCompletion
+from classroom.progress import progress_of
 from learning.models import ModulePage
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -46,6 +48,27 @@ UNAUTHORIZED = OpenApiResponse(
 )
 FORBIDDEN = OpenApiResponse(ERROR, description="Refused (or a session without CSRF)")
 ID_PATTERN = r"[0-9]+"
+
+
+class APIRootView(routers.APIRootView):
+    """The API's entry point: the address of each list (book clients start here)."""
+
+    schema = AutoSchema()  # DRF leaves the root out of schemas; we describe it
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        summary="The address of each list",
+        responses=inline_serializer(
+            "APIRoot",
+            fields={
+                "subjects": serializers.URLField(),
+                "courses": serializers.URLField(),
+                "me/courses": serializers.URLField(),
+            },
+        ),
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 @extend_schema_view(
@@ -192,13 +215,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         ModuleCompletion.objects.get_or_create(
             student=request.user, module=module, defaults={"course": course}
         )
-        done = ModuleCompletion.objects.filter(
-            student=request.user,
-            module__in=[m.pk for m in course.api_modules],
-        ).count()
-        return Response(
-            {"done": True, "progress": progress(done, len(course.api_modules))}
-        )
+        progress = progress_of(request.user, course)
+        return Response({"done": True, "progress": ProgressSerializer(progress).data})
 
 
 @extend_schema_view(
@@ -215,7 +233,13 @@ class MyCourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):
-        return queries.enrollments_with_progress(self.request.user)
+        return queries.enrollments_of(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return (
+            None if page is None else queries.attach_progress(page, self.request.user)
+        )
 
 
 class ObtainTokenView(APIView):
