@@ -9,4 +9,24 @@ urlpatterns = [
         name="student_registration",
     ),
     path("courses/", views.StudentCourseListView.as_view(), name="student_course_list"),
+    path(
+        "enroll-course/",
+        views.StudentEnrollCourseView.as_view(),
+        name="student_enroll_course",
+    ),
+    path(
+        "leave-course/",
+        views.StudentLeaveCourseView.as_view(),
+        name="student_leave_course",
+    ),
+    path(
+        "course/<int:pk>/",
+        views.StudentCourseDetailView.as_view(),
+        name="student_course_detail",
+    ),
+    path(
+        "module-done/",
+        views.StudentModuleDoneView.as_view(),
+        name="student_module_done",
+    ),
 ]

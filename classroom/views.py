@@ -1,10 +1,154 @@
+"""The student side: sign up, enroll, study a course and mark modules done."""
+
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.views.generic import TemplateView
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import CreateView, FormView, ListView
+
+from classroom.access import can_view_contents
+from classroom.forms import CourseForm, ModuleDoneForm, StudentRegistrationForm
+from classroom.models import Enrollment, ModuleCompletion
+from classroom.progress import (
+    Progress,
+    enrolled_courses,
+    next_module_for,
+    progress_of,
+)
+from learning.models import CoursePage
 
 
-class StudentCourseListView(LoginRequiredMixin, TemplateView):
-    template_name = "classroom/course_list.html"
+def safe_next_url(request, default):
+    """The `next` parameter when it points at this site, else `default`."""
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
 
 
-class StudentRegistrationView(TemplateView):
+class StudentRegistrationView(CreateView):
+    """Sign a student up and log them in."""
+
     template_name = "classroom/register.html"
+    form_class = StudentRegistrationForm
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("student_course_list")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["next"] = safe_next_url(self.request, "")
+        return context
+
+    def form_valid(self, form):
+        user = form.save()
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, f"Welcome to Educa, {user.get_username()}!")
+        return redirect(safe_next_url(self.request, reverse("student_course_list")))
+
+
+class CourseActionView(LoginRequiredMixin, FormView):
+    """A POST about one course; bad input gets a 400 page with the reason."""
+
+    form_class = CourseForm
+    http_method_names = ["post"]
+    template_name = "classroom/form_error.html"
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class StudentEnrollCourseView(CourseActionView):
+    """Enroll the logged-in user; enrolling twice is a no-op."""
+
+    def form_valid(self, form):
+        course = form.cleaned_data["course_id"]
+        _, created = Enrollment.objects.get_or_create(
+            student=self.request.user, course=course
+        )
+        if created:
+            messages.success(self.request, f"You are enrolled in {course.title}.")
+        else:
+            messages.info(self.request, f"You were already enrolled in {course.title}.")
+        return redirect(safe_next_url(self.request, course.url))
+
+
+class StudentLeaveCourseView(CourseActionView):
+    """Leave a course. Completions are kept, so enrolling again restores progress."""
+
+    def form_valid(self, form):
+        course = form.cleaned_data["course_id"]
+        Enrollment.objects.filter(student=self.request.user, course=course).delete()
+        messages.info(self.request, f"You left {course.title}.")
+        return redirect(safe_next_url(self.request, course.url))
+
+
+class StudentCourseListView(LoginRequiredMixin, ListView):
+    """The student's courses with a progress bar each."""
+
+    template_name = "classroom/course_list.html"
+    context_object_name = "courses"
+
+    def get_queryset(self):
+        return enrolled_courses(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [
+            (course, Progress(done=course.done_modules, total=course.published_modules))
+            for course in context["courses"]
+        ]
+        return context
+
+
+class StudentCourseDetailView(LoginRequiredMixin, View):
+    """Open a course: go to the first module the student has not done yet."""
+
+    def get(self, request, pk):
+        course = get_object_or_404(CoursePage.objects.live(), pk=pk)
+        if not can_view_contents(request.user, course):
+            messages.info(request, "Enroll in this course to open its modules.")
+            return redirect(course.url)
+        module = next_module_for(request.user, course)
+        if module is None:
+            messages.info(request, "This course has no modules yet.")
+            return redirect(course.url)
+        return redirect(module.url)
+
+
+class StudentModuleDoneView(LoginRequiredMixin, FormView):
+    """Mark a module done (or not done again) and go back to it."""
+
+    form_class = ModuleDoneForm
+    http_method_names = ["post"]
+    template_name = "classroom/form_error.html"
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        user = self.request.user
+        module = form.cleaned_data["module_id"]
+        course = module.course
+        if not Enrollment.objects.filter(student=user, course=course).exists():
+            # Owners and superusers may read modules, but only students have progress.
+            messages.info(self.request, "Enroll in this course to track your progress.")
+            return redirect(course.url)
+        if form.cleaned_data["done"]:
+            ModuleCompletion.objects.get_or_create(
+                student=user, module=module, defaults={"course": course}
+            )
+            if progress_of(user, course).completed:
+                messages.success(
+                    self.request, f"Well done: you completed {course.title}!"
+                )
+        else:
+            ModuleCompletion.objects.filter(student=user, module=module).delete()
+        return redirect(module.url)

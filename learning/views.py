@@ -1,7 +1,176 @@
-"""Serving module files (wagtailmedia video and audio) through the access rule."""
+"""Serving module files (wagtailmedia video and audio) through the access rule.
 
-from django.http import Http404
+Files of a module are never served from MEDIA_URL. A media item used by a module is
+served to whoever may see the contents of (any) course using it; in production the
+bytes are handed to the web server with `X-Accel-Redirect`, otherwise they are
+streamed here, with HTTP range requests so that video can seek.
+"""
+
+import mimetypes
+import os
+import re
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+from wagtail.models import Page, ReferenceIndex
+from wagtailmedia.models import get_media_model
+
+from learning.access import can_view_contents
+from learning.models import CoursePage, ModulePage
+
+CHUNK_SIZE = 64 * 1024
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
+def courses_using(obj):
+    """Courses with a module (published or not) whose contents reference `obj`.
+
+    Wagtail's reference index records what each page's stored content points at
+    (chooser blocks and rich-text links), so this is two or three queries whatever
+    the size of the site.
+    """
+    module_type = ContentType.objects.get_for_model(ModulePage)
+    module_ids = (
+        ReferenceIndex.get_references_to(obj)
+        .filter(content_type=module_type)
+        .values_list("object_id", flat=True)
+    )
+    parent_paths = {
+        path[: -Page.steplen]
+        for path in ModulePage.objects.filter(
+            pk__in=[int(pk) for pk in module_ids]
+        ).values_list("path", flat=True)
+    }
+    if not parent_paths:
+        return []
+    return list(CoursePage.objects.filter(path__in=parent_paths))
+
+
+def may_download(user, courses):
+    """Any course using the file lets its readers download it."""
+    return any(can_view_contents(user, course) for course in courses)
+
+
+def accel_redirect_response(file_name, content_type):
+    """Let the web server send MEDIA_ROOT/`file_name` (an internal location).
+
+    The web server maps PROTECTED_FILES_ACCEL_PREFIX to MEDIA_ROOT as an internal
+    location and serves ranges itself.
+    """
+    prefix = settings.PROTECTED_FILES_ACCEL_PREFIX.rstrip("/")
+    response = HttpResponse(content_type=content_type)
+    response["X-Accel-Redirect"] = f"{prefix}/{quote(file_name)}"
+    return response
+
+
+def parse_range(header, size):
+    """(start, end) inclusive for a single `bytes=` range, None to send everything.
+
+    Raises ValueError when the range cannot be satisfied (answer 416).
+    Several ranges at once are answered with the whole file, as RFC 9110 allows.
+    """
+    match = RANGE_RE.match(header.strip()) if header else None
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        # "bytes=-N": the last N bytes.
+        length = int(last)
+        if length == 0:
+            raise ValueError("empty suffix range")
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or (last and int(last) < start):
+        raise ValueError("range outside the file")
+    return start, end
+
+
+def _read(file, start, length):
+    try:
+        file.seek(start)
+        while length > 0:
+            chunk = file.read(min(CHUNK_SIZE, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        file.close()
+
+
+def ranged_file_response(request, field_file, content_type):
+    """Stream a stored file, honouring a single `Range: bytes=` request."""
+    size = field_file.size
+    try:
+        byte_range = parse_range(request.headers.get("Range"), size)
+    except ValueError:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        response["Accept-Ranges"] = "bytes"
+        return response
+    start, end = byte_range or (0, size - 1)
+    length = max(end - start + 1, 0)
+    file = field_file.storage.open(field_file.name, "rb")
+    response = StreamingHttpResponse(
+        _read(file, start, length),
+        status=206 if byte_range else 200,
+        content_type=content_type,
+    )
+    response["Content-Length"] = str(length)
+    if byte_range:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    try:
+        modified = field_file.storage.get_modified_time(field_file.name)
+        response["Last-Modified"] = http_date(modified.timestamp())
+    except (NotImplementedError, OSError):
+        pass
+    return response
+
+
+@require_safe
 def serve_media(request, media_id, filename):
-    raise Http404("Not built yet")
+    """A wagtailmedia video or audio file, for those who may see its module.
+
+    A file used by no module is only served to people who can use the admin (so an
+    instructor can preview a draft); everyone else gets 404, as for a missing file.
+    """
+    media = get_object_or_404(get_media_model(), pk=media_id)
+    if os.path.basename(media.file.name) != filename:
+        raise Http404("No such file.")
+
+    courses = courses_using(media)
+    if courses:
+        allowed = may_download(request.user, courses)
+    else:
+        allowed = request.user.has_perm("wagtailadmin.access_admin")
+        if not allowed:
+            raise Http404("No such file.")
+    if not allowed:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied("Enroll in the course to watch this.")
+
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if settings.PROTECTED_FILES_ACCEL_PREFIX:
+        response = accel_redirect_response(media.file.name, content_type)
+    else:
+        try:
+            response = ranged_file_response(request, media.file, content_type)
+        except FileNotFoundError:
+            raise Http404("No such file.") from None
+    # Per-user answer: shared caches must not keep it.
+    response["Cache-Control"] = "private"
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -237,6 +237,9 @@ PUBLIC_MEDIA_PREFIXES = ("original_images/", "images/", "media_thumbnails/")
 # Where a web server hands out protected files (X-Accel-Redirect); empty: the app
 # streams them itself.
 PROTECTED_FILES_ACCEL_PREFIX = env("PROTECTED_FILES_ACCEL_PREFIX", "")
+if PROTECTED_FILES_ACCEL_PREFIX:
+    # Wagtail's document view hands the bytes to the web server too.
+    SENDFILE_BACKEND = "classroom.accel"
 
 # Django REST framework: permissions are set per view, so Wagtail's API v2 stays
 # public (see DESIGN.md, known traps).

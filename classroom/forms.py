@@ -1,0 +1,44 @@
+"""Forms of the student side: sign-up and the course a student acts on."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from learning.models import CoursePage, ModulePage
+
+
+class StudentRegistrationForm(UserCreationForm):
+    """Username, email and password (checked by AUTH_PASSWORD_VALIDATORS)."""
+
+    email = forms.EmailField(required=True, help_text="For password reset emails.")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email already exists.")
+        return email
+
+
+class CourseForm(forms.Form):
+    """A published course, chosen by id (enroll and leave post this)."""
+
+    course_id = forms.ModelChoiceField(
+        queryset=CoursePage.objects.live(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "This course does not exist."},
+    )
+
+
+class ModuleDoneForm(forms.Form):
+    """Mark a published module done, or (done=false) not done again."""
+
+    module_id = forms.ModelChoiceField(
+        queryset=ModulePage.objects.live(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "This module does not exist."},
+    )
+    done = forms.BooleanField(required=False, initial=True)

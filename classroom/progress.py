@@ -1,0 +1,161 @@
+"""How far a student has got in a course.
+
+Progress is the share of a course's *published* modules the student has marked done.
+Unpublished modules do not count (a student cannot open them) and deleted modules
+take their completions with them. Modules are found through the page tree (the live
+children of the course), so a module moved to another course counts there.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from classroom.models import Enrollment, ModuleCompletion
+from learning.models import CoursePage, ModulePage
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Modules done out of published modules in one course."""
+
+    done: int
+    total: int
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def completed(self):
+        """A course with no published module is never "completed"."""
+        return self.total > 0 and self.done >= self.total
+
+
+def _count(queryset):
+    """A correlated subquery counting `queryset`'s rows (0 when there are none)."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by()
+            .annotate(_one=Value(1))
+            .values("_one")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def published_modules_of(course_ref_prefix=""):
+    """Live modules that are children of the outer course (an OuterRef prefix)."""
+    return ModulePage.objects.live().filter(
+        path__startswith=OuterRef(f"{course_ref_prefix}path"),
+        depth=OuterRef(f"{course_ref_prefix}depth") + 1,
+    )
+
+
+def done_modules_of(student_ref, course_ref_prefix=""):
+    """Completions by the student of live modules of the outer course."""
+    return ModuleCompletion.objects.filter(
+        student=student_ref,
+        module__live=True,
+        module__path__startswith=OuterRef(f"{course_ref_prefix}path"),
+        module__depth=OuterRef(f"{course_ref_prefix}depth") + 1,
+    )
+
+
+def with_progress(courses, student):
+    """Annotate a CoursePage queryset with `published_modules` and `done_modules`.
+
+    One query for any number of courses: both counts are correlated subqueries.
+    """
+    return courses.annotate(
+        published_modules=_count(published_modules_of()),
+        done_modules=_count(done_modules_of(student.pk)),
+    )
+
+
+def with_enrollment_progress(enrollments):
+    """Annotate an Enrollment queryset with its course's module counts (one query)."""
+    return enrollments.annotate(
+        published_modules=_count(published_modules_of("course__")),
+        done_modules=_count(done_modules_of(OuterRef("student"), "course__")),
+    )
+
+
+def progress_of(student, course):
+    """The student's Progress in one course (one query)."""
+    row = (
+        with_progress(CoursePage.objects.filter(pk=course.pk), student)
+        .values("published_modules", "done_modules")
+        .first()
+    )
+    if row is None:
+        return Progress(done=0, total=0)
+    return Progress(done=row["done_modules"], total=row["published_modules"])
+
+
+def progress_for_courses(student, courses):
+    """{course pk: Progress} for many courses in one query (a bulk progress_of)."""
+    pks = [course.pk for course in courses]
+    rows = with_progress(CoursePage.objects.filter(pk__in=pks), student).values_list(
+        "pk", "done_modules", "published_modules"
+    )
+    progress = {pk: Progress(done=done, total=total) for pk, done, total in rows}
+    return {pk: progress.get(pk, Progress(0, 0)) for pk in pks}
+
+
+def enrolled_courses(student):
+    """The student's live courses, most recently enrolled first, with progress."""
+    enrollment = Enrollment.objects.filter(student=student, course=OuterRef("pk"))
+    return (
+        with_progress(
+            CoursePage.objects.live().filter(enrollments__student=student), student
+        )
+        .annotate(enrolled_on=Subquery(enrollment.values("created")[:1]))
+        .order_by("-enrolled_on", "pk")
+    )
+
+
+def course_status(student, course, module=None):
+    """Enrollment and progress of `student` in `course` in one query.
+
+    Returns a dict with `enrolled`, `progress` and, when `module` is given,
+    `module_done`.
+    """
+    annotations = {
+        "enrolled": Exists(
+            Enrollment.objects.filter(student=student, course=OuterRef("pk"))
+        ),
+    }
+    if module is not None:
+        annotations["module_done"] = Exists(
+            ModuleCompletion.objects.filter(student=student, module_id=module.pk)
+        )
+    row = (
+        with_progress(CoursePage.objects.filter(pk=course.pk), student)
+        .annotate(**annotations)
+        .values("published_modules", "done_modules", *annotations)
+        .first()
+    )
+    if row is None:
+        return {"enrolled": False, "progress": Progress(0, 0), "module_done": False}
+    return {
+        "enrolled": row["enrolled"],
+        "progress": Progress(done=row["done_modules"], total=row["published_modules"]),
+        "module_done": row.get("module_done", False),
+    }
+
+
+def next_module_for(student, course):
+    """The first published module the student has not done, else the first one."""
+    modules = list(course.modules())
+    if not modules:
+        return None
+    done = set(
+        ModuleCompletion.objects.filter(
+            student=student, module_id__in=[m.pk for m in modules]
+        ).values_list("module_id", flat=True)
+    )
+    return next((m for m in modules if m.pk not in done), modules[0])

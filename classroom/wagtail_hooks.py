@@ -1,0 +1,155 @@
+"""Classroom in the Wagtail admin and in Wagtail's document serving.
+
+- "Students": each instructor sees the enrollments in the courses they own, with
+  progress (a read-only Wagtail ModelViewSet); superusers see every enrollment.
+- Documents used in a module's contents are served only to those who may see the
+  module (classroom.access.can_view_contents); other documents stay as Wagtail
+  serves them.
+"""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.urls import path
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import BasePermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from classroom.models import Enrollment
+from classroom.progress import Progress, with_enrollment_progress
+from learning.models import CoursePage
+from learning.views import courses_using, may_download
+
+
+def _is_admin_user(user):
+    return user.is_active and (
+        user.is_superuser or user.has_perm("wagtailadmin.access_admin")
+    )
+
+
+class EnrollmentPermissionPolicy(BasePermissionPolicy):
+    """Read-only: admin users view enrollments in courses they own; superusers all.
+
+    Enrollments are made by students, so nobody adds, edits or deletes them here.
+    """
+
+    def user_has_permission(self, user, action):
+        return action == "view" and _is_admin_user(user)
+
+    def users_with_any_permission(self, actions):
+        if "view" not in actions:
+            return get_user_model().objects.none()
+        return (
+            get_user_model()
+            .objects.filter(
+                Q(is_superuser=True)
+                | Q(groups__permissions__codename="access_admin")
+                | Q(user_permissions__codename="access_admin"),
+                is_active=True,
+            )
+            .distinct()
+        )
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and (
+            user.is_superuser or instance.course.owner_id == user.pk
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if "view" not in actions or not _is_admin_user(user):
+            return Enrollment.objects.none()
+        if user.is_superuser:
+            return Enrollment.objects.all()
+        return Enrollment.objects.filter(course__owner=user)
+
+
+enrollment_policy = EnrollmentPermissionPolicy(Enrollment)
+register_permission_policy(Enrollment, enrollment_policy, exact_class=True)
+
+
+def own_courses(request):
+    courses = CoursePage.objects.order_by("title")
+    if request is None or request.user.is_superuser:
+        return courses
+    return courses.filter(owner=request.user)
+
+
+class EnrollmentFilterSet(WagtailFilterSet):
+    # Only the user's own courses are offered.
+    course = django_filters.ModelChoiceFilter(queryset=own_courses, label="Course")
+
+    class Meta:
+        model = Enrollment
+        fields = ["course"]
+
+
+class EnrollmentIndexView(IndexView):
+    def get_base_queryset(self):
+        enrollments = enrollment_policy.instances_user_has_permission_for(
+            self.request.user, "view"
+        )
+        return with_enrollment_progress(enrollments.select_related("student", "course"))
+
+
+def progress_label(enrollment):
+    progress = Progress(
+        done=enrollment.done_modules, total=enrollment.published_modules
+    )
+    label = f"{progress.done} / {progress.total} ({progress.percent}%)"
+    return f"{label} · completed" if progress.completed else label
+
+
+class EnrollmentViewSet(ModelViewSet):
+    """The students of my courses and how far they have got.
+
+    Only the listing is exposed (no add/edit/delete/inspect/history pages), so no
+    view can show an enrollment outside the owner-filtered queryset.
+    """
+
+    model = Enrollment
+    index_view_class = EnrollmentIndexView
+    menu_label = "Students"
+    icon = "group"
+    add_to_admin_menu = True
+    menu_order = 250
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    exclude_form_fields = []
+    filterset_class = EnrollmentFilterSet
+    search_fields = ["student__username", "student__email"]
+    ordering = ["course__title", "-created"]
+    list_display = [
+        Column("student", label="Student", accessor="student.get_username"),
+        Column("email", label="Email", accessor="student.email"),
+        Column("course", label="Course", accessor="course.title"),
+        Column("progress", label="Progress", accessor=progress_label),
+        DateColumn("created", label="Enrolled"),
+    ]
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_enrollment_viewset():
+    return EnrollmentViewSet("students")
+
+
+@hooks.register("before_serve_document")
+def protect_module_documents(document, request):
+    """Apply the access rule to documents that a module's contents use."""
+    courses = courses_using(document)
+    if not courses or may_download(request.user, courses):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied("Enroll in the course to download this file.")
