@@ -1,7 +1,40 @@
 """Messages of the course chat rooms."""
 
+import datetime
+import json
+
 from django.conf import settings
 from django.db import models
+
+
+class ChatMessageQuerySet(models.QuerySet):
+    def in_room(self, course_id):
+        """A room's messages with their authors, ready to render or send."""
+        return self.filter(course_id=course_id).select_related("author")
+
+    def latest_page(self, course_id, before=None, limit=50):
+        """Up to `limit` messages before id `before` (or the newest), oldest first.
+
+        Returns (messages, has_more): one extra row is read to know whether older
+        messages remain, so the client knows when to stop scrolling back.
+        """
+        queryset = self.in_room(course_id)
+        if before is not None:
+            queryset = queryset.filter(id__lt=before)
+        rows = list(queryset.order_by("-id")[: limit + 1])
+        return rows[:limit][::-1], len(rows) > limit
+
+    def page_after(self, course_id, after, limit=50):
+        """Up to `limit` messages after id `after`, oldest first, and whether more follow."""
+        rows = list(self.in_room(course_id).filter(id__gt=after).order_by("id")[: limit + 1])
+        return rows[:limit], len(rows) > limit
+
+    def moderated_by(self, user):
+        """The messages `user` may read and delete in the admin: own courses' rooms."""
+        queryset = self.select_related("author", "course")
+        if user.is_superuser:
+            return queryset
+        return queryset.filter(course__owner=user)
 
 
 class ChatMessage(models.Model):
@@ -16,9 +49,24 @@ class ChatMessage(models.Model):
     text = models.TextField()
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = ChatMessageQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["course", "id"])]
 
     def __str__(self):
         return f"{self.author}: {self.text[:40]}"
+
+    def as_frame(self):
+        """The message as the socket sends it: {"type": "chat_message", ...}."""
+        return {
+            "type": "chat_message",
+            "id": self.id,
+            "message": self.text,
+            "user": self.author.get_username(),
+            "datetime": self.created.astimezone(datetime.UTC).isoformat(),
+        }
+
+    def as_json(self):
+        return json.dumps(self.as_frame(), ensure_ascii=False)

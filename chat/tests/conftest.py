@@ -1,0 +1,70 @@
+"""Fixtures for the chat tests: members of a room and sockets connected as them."""
+
+import uuid
+
+import pytest
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from chat.routing import websocket_urlpatterns
+
+
+@pytest.fixture(autouse=True)
+def own_channel_layer(settings):
+    """A channel layer (and presence keys) no other test run shares.
+
+    With REDIS_URL set the layer is Redis; a prefix of our own keeps parallel
+    runs on one Redis from hearing each other.
+    """
+    layers = {
+        alias: {**config, "CONFIG": dict(config.get("CONFIG", {}))}
+        for alias, config in settings.CHANNEL_LAYERS.items()
+    }
+    if "hosts" in layers["default"]["CONFIG"]:
+        layers["default"]["CONFIG"]["prefix"] = f"educa-test-{uuid.uuid4().hex[:12]}"
+    settings.CHANNEL_LAYERS = layers
+
+
+@pytest.fixture
+def course(catalog, instructor):
+    """A published course owned by `instructor` (slugs given: see the report)."""
+    from learning.factories import CoursePageFactory, SubjectPageFactory
+
+    subject = SubjectPageFactory(parent=catalog, title="Mathematics", slug="maths")
+    return CoursePageFactory(
+        parent=subject, title="Algebra", slug="algebra", owner=instructor
+    )
+
+
+@pytest.fixture
+def enrolled(student, course):
+    from classroom.models import Enrollment
+
+    Enrollment.objects.create(student=student, course=course)
+    return student
+
+
+@pytest.fixture
+def outsider(db):
+    from learning.factories import UserFactory
+
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def connect_as(course):
+    """Open a socket to a room as a user; every socket is closed after the test."""
+    opened = []
+
+    async def connect(user, course_id=None):
+        path = f"/ws/chat/room/{course_id or course.pk}/"
+        communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
+        communicator.scope["user"] = user
+        opened.append(communicator)
+        connected, _ = await communicator.connect()
+        assert connected
+        return communicator
+
+    yield connect
+    # The sockets' tasks belong to the test's event loop, gone by now; WebsocketCommunicator
+    # cancels them when the loop closes, so nothing is left to do here.
