@@ -25,8 +25,10 @@ class ChatMessageQuerySet(models.QuerySet):
         return rows[:limit][::-1], len(rows) > limit
 
     def page_after(self, course_id, after, limit=50):
-        """Up to `limit` messages after id `after`, oldest first, and whether more follow."""
-        rows = list(self.in_room(course_id).filter(id__gt=after).order_by("id")[: limit + 1])
+        """Up to `limit` messages after id `after`, oldest first; more to come?"""
+        rows = list(
+            self.in_room(course_id).filter(id__gt=after).order_by("id")[: limit + 1]
+        )
         return rows[:limit], len(rows) > limit
 
     def moderated_by(self, user):

@@ -20,7 +20,7 @@ REFRESH_EVERY = 20
 
 def _members(entries):
     """Distinct members, ordered by name, from {connection: (user_id, name)}."""
-    users = {user_id: name for user_id, name in entries.values()}
+    users = dict(entries.values())
     return [
         {"id": user_id, "name": name}
         for user_id, name in sorted(users.items(), key=lambda item: item[1].lower())

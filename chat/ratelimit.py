@@ -41,7 +41,9 @@ class MemberBuckets:
         key = (room, user_id)
         entry = self._buckets.get(key)
         if entry is None:
-            bucket = TokenBucket(settings.CHAT_RATE_PER_SECOND, settings.CHAT_RATE_BURST)
+            bucket = TokenBucket(
+                settings.CHAT_RATE_PER_SECOND, settings.CHAT_RATE_BURST
+            )
             entry = self._buckets[key] = [bucket, 0]
         entry[1] += 1
         return entry[0]

@@ -21,7 +21,9 @@ class ChatRoomView(LoginRequiredMixin, TemplateView):
         if request.user.is_authenticated:
             self.course = get_object_or_404(CoursePage, pk=kwargs["course_id"])
             if not can_view_contents(request.user, self.course):
-                raise PermissionDenied("Only the course's students and teacher may chat.")
+                raise PermissionDenied(
+                    "Only the course's students and teacher may chat."
+                )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

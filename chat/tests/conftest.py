@@ -53,18 +53,14 @@ def outsider(db):
 
 @pytest.fixture
 def connect_as(course):
-    """Open a socket to a room as a user; every socket is closed after the test."""
-    opened = []
+    """Open a socket to a room as a user (in the room by default)."""
 
     async def connect(user, course_id=None):
         path = f"/ws/chat/room/{course_id or course.pk}/"
         communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
         communicator.scope["user"] = user
-        opened.append(communicator)
         connected, _ = await communicator.connect()
         assert connected
         return communicator
 
-    yield connect
-    # The sockets' tasks belong to the test's event loop, gone by now; WebsocketCommunicator
-    # cancels them when the loop closes, so nothing is left to do here.
+    return connect

@@ -11,7 +11,10 @@ from django.test import Client
 from chat import consumers
 from chat.models import ChatMessage
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 async def joined(communicator):
@@ -35,7 +38,9 @@ async def next_frame(communicator, kind):
 
 @sync_to_async
 def stored_texts(course):
-    return list(ChatMessage.objects.filter(course=course).values_list("text", flat=True))
+    return list(
+        ChatMessage.objects.filter(course=course).values_list("text", flat=True)
+    )
 
 
 async def test_member_message_reaches_every_member(connect_as, enrolled, instructor):
