@@ -1,0 +1,153 @@
+"""The access table of DESIGN.md, role by role, against everything behind it.
+
+Rows: anonymous, student not enrolled, enrolled student, course owner, another
+instructor, superuser. Columns: course page, module page, a document and a video used
+in the module, the "open course" view, "mark as done" and the student's course list.
+"""
+
+import pytest
+from django.urls import reverse
+
+from classroom.access import can_view_contents
+from classroom.models import ModuleCompletion
+from classroom.tests.conftest import VIDEO_BYTES, client_for
+
+ROLES = [
+    "anonymous",
+    "not_enrolled",
+    "enrolled",
+    "owner",
+    "other_instructor",
+    "superuser",
+]
+ALLOWED = {"enrolled", "owner", "superuser"}
+
+
+def media_url(media):
+    return reverse("protected_media", args=[media.pk, media.filename])
+
+
+def assert_sent_to_login(response, url):
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "next=" in response["Location"]
+    assert url.split("?")[0].rstrip("/").split("/")[-1] in response["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_can_view_contents_follows_the_table(role, roles, course):
+    assert can_view_contents(roles[role], course) is (role in ALLOWED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_course_page_is_open_to_everyone(role, roles, course, client):
+    response = client_for(client, roles[role]).get(course.url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_module_page(role, roles, course, module_with_files, client):
+    response = client_for(client, roles[role]).get(module_with_files.url)
+    if role in ALLOWED:
+        assert response.status_code == 200
+        assert b"Solve for x." in response.content
+    elif role == "anonymous":
+        assert_sent_to_login(response, module_with_files.url)
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == course.url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_module_document(role, roles, module_with_files, document, client):
+    response = client_for(client, roles[role]).get(document.url)
+    if role in ALLOWED:
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"Notes of the first lecture.\n"
+    elif role == "anonymous":
+        assert_sent_to_login(response, document.url)
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_module_video(role, roles, module_with_files, media, client):
+    url = media_url(media)
+    response = client_for(client, roles[role]).get(url)
+    if role in ALLOWED:
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == VIDEO_BYTES
+        assert "private" in response["Cache-Control"]
+    elif role == "anonymous":
+        assert_sent_to_login(response, url)
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_open_course_view(role, roles, course, client):
+    url = reverse("student_course_detail", args=[course.pk])
+    response = client_for(client, roles[role]).get(url)
+    assert response.status_code == 302
+    first_module = course.modules().first()
+    if role in ALLOWED:
+        assert response["Location"] == first_module.url
+    elif role == "anonymous":
+        assert_sent_to_login(response, url)
+    else:
+        assert response["Location"] == course.url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_mark_done_view(role, roles, course, client):
+    module = course.modules().first()
+    response = client_for(client, roles[role]).post(
+        reverse("student_module_done"), {"module_id": module.pk, "done": "true"}
+    )
+    assert response.status_code == 302
+    if role == "enrolled":
+        # Only enrolled students have progress; owners and superusers only read.
+        assert response["Location"] == module.url
+        assert ModuleCompletion.objects.filter(module=module).count() == 1
+    else:
+        assert not ModuleCompletion.objects.exists()
+        if role == "anonymous":
+            assert_sent_to_login(response, reverse("student_module_done"))
+        else:
+            assert response["Location"] == course.url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_course_list_needs_login(role, roles, client):
+    url = reverse("student_course_list")
+    response = client_for(client, roles[role]).get(url)
+    if role == "anonymous":
+        assert_sent_to_login(response, url)
+    else:
+        assert response.status_code == 200
+
+
+def test_copied_file_urls_do_not_work_for_an_outsider(
+    client, enrolled, outsider, module_with_files, document, media
+):
+    client.force_login(enrolled)
+    page = client.get(module_with_files.url).content.decode()
+    # The URLs an enrolled student sees in the page (not MEDIA_URL) ...
+    assert document.url in page
+    assert media_url(media) in page
+    assert "/media/media/" not in page and "/media/documents/" not in page
+    client.logout()
+    # ... give an anonymous visitor the login page and another student a 403.
+    assert client.get(document.url).status_code == 302
+    assert client.get(media_url(media)).status_code == 302
+    client.force_login(outsider)
+    assert client.get(document.url).status_code == 403
+    assert client.get(media_url(media)).status_code == 403
+
+
+def test_module_files_are_not_served_from_media_url(
+    client, enrolled, module_with_files, document, media
+):
+    client.force_login(enrolled)
+    assert client.get(media.file.url).status_code == 404
+    assert client.get(document.file.url).status_code == 404
