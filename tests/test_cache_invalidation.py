@@ -1,0 +1,206 @@
+"""Cached catalogue fragments are dropped the moment the catalogue changes."""
+# ruff: noqa: S101 - pytest asserts (pyproject ignores S101 only under */tests/*)
+
+import pytest
+from django.core.cache import caches
+from django.template import Context, Template
+from django.test import RequestFactory
+
+from learning import caching
+from learning.factories import (
+    CoursePageFactory,
+    ModulePageFactory,
+    SubjectPageFactory,
+    UserFactory,
+)
+
+# The same tag and key the catalogue templates use.
+FRAGMENT = Template(
+    "{% load wagtail_cache %}"
+    "{% wagtailcache None 'catalogue' catalogue_generation %}"
+    "{% for title in titles %}{{ title }};{% endfor %}"
+    "{% endwagtailcache %}"
+)
+
+
+def render_fragment(titles):
+    request = RequestFactory().get("/courses/")
+    return FRAGMENT.render(
+        Context(
+            {
+                "request": request,
+                "titles": titles,
+                **caching.context(request),
+            }
+        )
+    )
+
+
+def live_titles():
+    from learning.models import CoursePage
+
+    return list(
+        CoursePage.objects.live().order_by("title").values_list("title", flat=True)
+    )
+
+
+@pytest.fixture
+def cached(course):
+    """The fragment rendered once, so that the cache holds it."""
+    assert render_fragment(live_titles()) == "Algebra;"
+    # Proof the cache answers: a different list renders as the cached one.
+    assert render_fragment(["stale"]) == "Algebra;"
+    return course
+
+
+def test_fragment_is_served_from_cache_until_something_changes(cached):
+    assert render_fragment(["anything"]) == "Algebra;"
+
+
+def test_publishing_drops_cached_fragments(cached):
+    cached.title = "Linear Algebra"
+    cached.save_revision().publish()
+    assert render_fragment(live_titles()) == "Linear Algebra;"
+
+
+def test_unpublishing_drops_cached_fragments(cached):
+    cached.unpublish()
+    assert render_fragment(live_titles()) == ""
+
+
+def test_moving_drops_cached_fragments(cached, catalog):
+    other = SubjectPageFactory(parent=catalog, title="Physics")
+    before = caching.catalogue_generation()
+    cached.move(other, pos="last-child")
+    assert caching.catalogue_generation() != before
+    assert render_fragment(["moved"]) == "moved;"
+
+
+def test_deleting_drops_cached_fragments(cached):
+    cached.delete()
+    assert render_fragment(live_titles()) == ""
+
+
+def test_adding_a_module_drops_cached_fragments(cached):
+    # Module counts show on the course cards.
+    ModulePageFactory(parent=cached, title="Matrices")
+    assert render_fragment(["recounted"]) == "recounted;"
+
+
+def test_enrollment_drops_cached_fragments(cached, student):
+    from classroom.models import Enrollment
+
+    enrollment = Enrollment.objects.create(student=student, course=cached)
+    assert render_fragment(["enrolled"]) == "enrolled;"
+    render_fragment(["again"])
+    enrollment.delete()
+    assert render_fragment(["unenrolled"]) == "unenrolled;"
+
+
+def test_generation_is_replaced_again_after_commit(
+    course, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        course.title = "Geometry"
+        course.save_revision().publish()
+    assert caching.bump_catalogue_generation in callbacks
+
+
+def test_failed_bump_is_retried_before_the_next_read(cached, monkeypatch):
+    backend = caches["default"]
+    before = caching.catalogue_generation()
+    with monkeypatch.context() as down:
+        # What django-redis does with IGNORE_EXCEPTIONS while Redis is away.
+        down.setattr(backend, "set", lambda *args, **kwargs: None)
+        caching.bump_catalogue_generation()
+    assert caching._pending_bump.is_set()
+    assert caching.catalogue_generation() != before
+    assert not caching._pending_bump.is_set()
+
+
+# --- Pages -------------------------------------------------------------------------
+
+
+def test_catalogue_shows_a_renamed_course_on_the_next_request(client, course):
+    assert "Algebra" in client.get("/courses/").text
+    course.title = "Abstract Algebra"
+    course.save_revision().publish()
+    assert "Abstract Algebra" in client.get("/courses/").text
+    assert "Abstract Algebra" in client.get(course.get_parent().url).text
+
+
+def test_course_page_shows_a_new_module_on_the_next_request(client, course, student):
+    from classroom.models import Enrollment
+
+    Enrollment.objects.create(student=student, course=course)
+    client.force_login(student)
+    assert "Matrices" not in client.get(course.url).text
+    module = ModulePageFactory(parent=course, title="Matrices", live=False)
+    module.save_revision().publish()
+    assert "Matrices" in client.get(course.url).text
+    module.refresh_from_db()  # publish() worked on a copy made from the revision
+    module.unpublish()
+    assert "Matrices" not in client.get(course.url).text
+
+
+def test_catalogue_drops_a_deleted_course(client, course):
+    client.get("/courses/")
+    course.delete()
+    assert "Algebra" not in client.get("/courses/").text
+
+
+# --- No leakage between users ------------------------------------------------------
+
+
+def test_per_user_parts_never_leak_between_users(client, course, student):
+    """Two users, one cache: each sees only their own name and access."""
+    from classroom.models import Enrollment
+
+    Enrollment.objects.create(student=student, course=course)
+    outsider = UserFactory(username="outsider")
+    first_module = course.get_children().live().first()
+
+    client.force_login(student)
+    for _ in range(2):  # fill the cache, then be served from it
+        enrolled_view = client.get(course.url).text
+    assert "student" in enrolled_view
+    assert first_module.url in enrolled_view
+
+    client.force_login(outsider)
+    for _ in range(2):
+        outsider_view = client.get(course.url).text
+    assert "outsider" in outsider_view
+    assert ">student<" not in outsider_view
+    assert first_module.url not in outsider_view
+
+    client.logout()
+    anonymous_view = client.get(course.url).text
+    assert "outsider" not in anonymous_view
+    assert first_module.url not in anonymous_view
+
+
+def test_module_contents_are_not_served_to_an_outsider_from_cache(client, course):
+    from classroom.models import Enrollment
+
+    reader = UserFactory(username="reader")
+    Enrollment.objects.create(student=reader, course=course)
+    module = course.get_children().live().first()
+    client.force_login(reader)
+    assert client.get(module.url).status_code == 200
+
+    client.force_login(UserFactory(username="nosy"))
+    response = client.get(module.url)
+    assert response.status_code == 302
+    client.logout()
+    assert client.get(module.url).status_code == 302
+
+
+def test_two_subjects_do_not_share_a_cached_listing(client, catalog):
+    maths = SubjectPageFactory(parent=catalog, title="Maths")
+    art = SubjectPageFactory(parent=catalog, title="Art")
+    CoursePageFactory(parent=maths, title="Calculus")
+    CoursePageFactory(parent=art, title="Painting")
+    assert "Calculus" in client.get(maths.url).text
+    art_page = client.get(art.url).text
+    assert "Painting" in art_page
+    assert "Calculus" not in art_page
