@@ -3,7 +3,11 @@
 import factory
 import wagtail_factories
 from django.contrib.auth import get_user_model
-from wagtail.models import Page, Site
+from django.utils.text import slugify
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Collection, Page, Site
+from wagtailmedia import get_media_model
 
 from learning.models import CatalogPage, CoursePage, HomePage, ModulePage, SubjectPage
 
@@ -38,7 +42,7 @@ class SubjectPageFactory(wagtail_factories.PageFactory):
         model = SubjectPage
 
     title = factory.Sequence(lambda n: f"Subject {n}")
-    slug = factory.LazyAttribute(lambda p: factory.django.slugify(p.title))
+    slug = factory.LazyAttribute(lambda p: slugify(p.title))
     description = "A subject of the catalogue."
 
 
@@ -47,7 +51,7 @@ class CoursePageFactory(wagtail_factories.PageFactory):
         model = CoursePage
 
     title = factory.Sequence(lambda n: f"Course {n}")
-    slug = factory.LazyAttribute(lambda p: factory.django.slugify(p.title))
+    slug = factory.LazyAttribute(lambda p: slugify(p.title))
     overview = "<p>What this course teaches.</p>"
     owner = factory.SubFactory(UserFactory)
 
@@ -57,9 +61,48 @@ class ModulePageFactory(wagtail_factories.PageFactory):
         model = ModulePage
 
     title = factory.Sequence(lambda n: f"Module {n}")
-    slug = factory.LazyAttribute(lambda p: factory.django.slugify(p.title))
+    slug = factory.LazyAttribute(lambda p: slugify(p.title))
     description = "What this module covers."
     owner = factory.LazyAttribute(lambda p: p.parent.owner if p.parent else None)
+
+
+def root_collection():
+    return Collection.get_first_root_node()
+
+
+class ImageFactory(factory.django.DjangoModelFactory):
+    """An image in the root collection (wagtail-factories' own makes a new root)."""
+
+    class Meta:
+        model = get_image_model()
+
+    title = factory.Sequence(lambda n: f"Image {n}")
+    file = factory.django.ImageField(width=640, height=360, color="steelblue")
+    collection = factory.LazyFunction(root_collection)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_document_model()
+
+    title = factory.Sequence(lambda n: f"Document {n}")
+    file = factory.django.FileField(filename="notes.txt", data=b"Lecture notes.\n")
+    collection = factory.LazyFunction(root_collection)
+
+
+class MediaFactory(factory.django.DjangoModelFactory):
+    """An uploaded video (wagtailmedia)."""
+
+    class Meta:
+        model = get_media_model()
+
+    title = factory.Sequence(lambda n: f"Video {n}")
+    type = "video"
+    file = factory.django.FileField(filename="clip.webm", data=b"\x1aE\xdf\xa3")
+    duration = 4.0
+    width = 320
+    height = 180
+    collection = factory.LazyFunction(root_collection)
 
 
 def build_site_tree():

@@ -33,7 +33,8 @@ PAGE_PERMISSIONS = ["add_page", "publish_page"]
 def _permission(apps, app_label, model, codename, name):
     # get_or_create: permissions are made by post_migrate, which has not run yet
     # when a fresh database is migrated.
-    content_type, _ = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    content_type, _ = ContentType.objects.get_or_create(
         app_label=app_label, model=model
     )
     permission, _ = apps.get_model("auth", "Permission").objects.get_or_create(

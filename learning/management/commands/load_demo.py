@@ -1,18 +1,353 @@
-"""Placeholder: builds the empty site tree (the full demo content is being written)."""
+"""Build the demo catalogue: users, subjects, courses, modules and their files.
 
-from django.core.management.base import BaseCommand
-from wagtail.models import Site
+Idempotent: everything is looked up by a natural key (username, title, slug) and made
+only when missing, so a second run changes nothing. The images are drawn with Pillow
+at run time; the video clip ships in learning/demo_assets/.
+"""
 
-from learning.factories import build_site_tree
-from learning.models import HomePage
+import io
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+from wagtailmedia import get_media_model
+
+from learning.factories import (
+    CatalogPageFactory,
+    CoursePageFactory,
+    HomePageFactory,
+    ModulePageFactory,
+    SubjectPageFactory,
+    root_collection,
+)
+from learning.models import CatalogPage, CoursePage, HomePage, ModulePage, SubjectPage
+from learning.permissions import (
+    grant_instructor_page_permissions,
+    setup_instructors_group,
+)
+
+ASSETS = Path(__file__).resolve().parent.parent.parent / "demo_assets"
+VIDEO_FILE = ASSETS / "demo-clip.webm"
+
+# Demo only: these passwords are printed and must never reach production.
+USERS = [
+    # username, password, first name, last name, superuser, instructor
+    ("admin", "admin-demo-pass", "Ada", "Admin", True, False),
+    ("instructor", "instructor-demo-pass", "Irene", "Navarro", False, True),
+    ("instructor2", "instructor2-demo-pass", "Tomás", "Okafor", False, True),
+    ("student", "student-demo-pass", "Sam", "Student", False, False),
+]
+
+SUBJECTS = {
+    "Mathematics": (
+        "Numbers, shapes and chance: the ideas behind every science.",
+        ["Algebra basics", "Geometry in the plane", "Probability for everyone"],
+    ),
+    "Programming": (
+        "Write programs that work, and read the ones others wrote.",
+        ["Python from scratch", "Web development with Django", "Data structures"],
+    ),
+    "Languages": (
+        "Speak, read and write with confidence.",
+        ["Spanish for travellers", "English writing workshop", "French pronunciation"],
+    ),
+    "Science": (
+        "How the world works, from atoms to galaxies.",
+        ["Introduction to physics", "Everyday chemistry", "Astronomy: the night sky"],
+    ),
+}
+
+MODULES = [
+    ("Getting started", "What the course covers and how to study it."),
+    ("Key ideas", "The core concepts, one at a time."),
+    ("Watch and practise", "A short demonstration and exercises."),
+    ("Review", "Check what you learnt and where to go next."),
+]
+
+COLOURS = [
+    ((47, 91, 234), (106, 69, 217)),
+    ((16, 150, 110), (24, 98, 160)),
+    ((230, 120, 40), (200, 50, 90)),
+    ((90, 60, 200), (30, 150, 200)),
+]
 
 
 class Command(BaseCommand):
-    help = "Build the demo catalogue."
+    help = "Build the demo catalogue (idempotent: a second run changes nothing)."
 
-    def handle(self, *args, **options):
-        if not HomePage.objects.exists():
-            build_site_tree()
-        self.stdout.write(
-            f"Site root: {Site.objects.get(is_default_site=True).root_page}"
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--size",
+            choices=["small", "large"],
+            default="small",
+            help="small: the demo catalogue; large: many courses for load tests.",
         )
+
+    def handle(self, *args, size="small", **options):
+        with transaction.atomic():
+            users = self.make_users()
+            catalog = self.make_site_tree()
+            grant_instructor_page_permissions(catalog)
+            self.make_catalogue(catalog, users)
+        if size == "large":
+            self.build_large()
+        self.print_summary()
+
+    # --- users -------------------------------------------------------------------
+
+    def make_users(self):
+        User = get_user_model()
+        instructors = setup_instructors_group()
+        users = {}
+        for username, password, first, last, superuser, teaches in USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username,
+                    email=f"{username}@example.com",
+                    first_name=first,
+                    last_name=last,
+                    is_staff=superuser,
+                    is_superuser=superuser,
+                )
+                user.set_password(password)
+                user.save()
+            if teaches and not user.groups.filter(pk=instructors.pk).exists():
+                user.groups.add(instructors)
+            users[username] = user
+        return users
+
+    # --- pages -------------------------------------------------------------------
+
+    def make_site_tree(self):
+        home = HomePage.objects.first()
+        if home is None:
+            root = Page.get_first_root_node()
+            # Wagtail's placeholder "Welcome" page is replaced by our home page.
+            welcome = root.get_children().filter(
+                content_type__app_label="wagtailcore", slug="home"
+            )
+            home = HomePageFactory(
+                parent=root,
+                slug="educa",
+                intro="<p>Courses written by teachers, studied at your own pace: "
+                "read, watch, practise and talk with your classmates.</p>",
+            )
+            self.publish(home)
+            Site.objects.update_or_create(
+                is_default_site=True,
+                defaults={"hostname": "localhost", "port": 80, "root_page": home},
+            )
+            for page in welcome:
+                page.delete()
+        catalog = CatalogPage.objects.first()
+        if catalog is None:
+            catalog = CatalogPageFactory(
+                parent=home,
+                intro="<p>Every course, by subject. Enroll to open its modules.</p>",
+            )
+            self.publish(catalog)
+        return catalog
+
+    def make_catalogue(self, catalog, users):
+        instructors = [users["instructor"], users["instructor2"]]
+        video = self.video(users["instructor"])
+        number = 0
+        for index, (subject_title, (description, courses)) in enumerate(
+            SUBJECTS.items()
+        ):
+            subject = SubjectPage.objects.child_of(catalog).filter(
+                title=subject_title
+            ).first() or self.publish(
+                SubjectPageFactory(
+                    parent=catalog,
+                    title=subject_title,
+                    description=description,
+                    owner=users["admin"],
+                )
+            )
+            figure = self.image(
+                f"{subject_title}: a figure", COLOURS[index], users["admin"]
+            )
+            for course_title in courses:
+                owner = instructors[number % 2]
+                number += 1
+                if CoursePage.objects.child_of(subject).filter(title=course_title):
+                    continue
+                cover = self.image(course_title, COLOURS[number % 4], owner)
+                course = self.publish(
+                    CoursePageFactory(
+                        parent=subject,
+                        title=course_title,
+                        owner=owner,
+                        image=cover,
+                        overview=f"<p><b>{course_title}</b> is a {len(MODULES)}-"
+                        f"module course in {subject_title.lower()}. "
+                        f"{description}</p><p>Each module mixes reading, figures "
+                        "and short exercises; take them in order.</p>",
+                    )
+                )
+                notes = self.document(course_title, owner)
+                for position, (title, summary) in enumerate(MODULES):
+                    self.publish(
+                        ModulePageFactory(
+                            parent=course,
+                            title=title,
+                            description=summary,
+                            owner=owner,
+                            body=self.module_body(
+                                course_title, position, figure, notes, video
+                            ),
+                        )
+                    )
+
+    def module_body(self, course_title, position, figure, notes, video):
+        text = {
+            "type": "text",
+            "value": f"<h2>{MODULES[position][0]}</h2><p>In this part of "
+            f"<i>{course_title}</i> we work through the ideas step by step.</p>"
+            "<ul><li>Read the explanation.</li><li>Look at the figure.</li>"
+            "<li>Try the exercise before checking the answer.</li></ul>",
+        }
+        extra = [
+            {"type": "image", "value": {"image": figure.pk, "caption": figure.title}},
+            {
+                "type": "file",
+                "value": {"document": notes.pk, "description": "Notes to print"},
+            },
+            {
+                "type": "video",
+                "value": {"media": video.pk, "url": "", "caption": "A short clip"},
+            },
+            {
+                "type": "text",
+                "value": "<p><b>Check yourself:</b> explain the main idea of this "
+                "course to a friend in three sentences.</p>",
+            },
+        ]
+        return [text, extra[position]]
+
+    def publish(self, page):
+        page.save_revision(user=page.owner).publish(user=page.owner)
+        page.refresh_from_db()
+        return page
+
+    # --- files -------------------------------------------------------------------
+
+    def image(self, title, colours, owner):
+        Image = get_image_model()
+        existing = Image.objects.filter(title=title).first()
+        if existing:
+            return existing
+        from PIL import Image as PILImage
+        from PIL import ImageDraw, ImageFont
+
+        width, height = 960, 540
+        picture = PILImage.new("RGB", (width, height))
+        draw = ImageDraw.Draw(picture)
+        (r1, g1, b1), (r2, g2, b2) = colours
+        for x in range(width):
+            t = x / width
+            draw.line(
+                [(x, 0), (x, height)],
+                fill=(
+                    round(r1 + (r2 - r1) * t),
+                    round(g1 + (g2 - g1) * t),
+                    round(b1 + (b2 - b1) * t),
+                ),
+            )
+        for i in range(6):
+            radius = 60 + 35 * i
+            draw.ellipse(
+                [width - radius - 40, height - radius - 40, width - 40, height - 40],
+                outline=(255, 255, 255),
+                width=2,
+            )
+        font = ImageFont.load_default(size=48)
+        draw.text((48, 48), title, fill=(255, 255, 255), font=font)
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG")
+        image = Image(
+            title=title,
+            collection=root_collection(),
+            uploaded_by_user=owner,
+            file=ImageFile(buffer, name=f"{slug(title)}.png"),
+        )
+        image.save()
+        return image
+
+    def document(self, course_title, owner):
+        Document = get_document_model()
+        title = f"{course_title}: notes"
+        existing = Document.objects.filter(title=title).first()
+        if existing:
+            return existing
+        text = (
+            f"{course_title}\n{'=' * len(course_title)}\n\n"
+            + "\n".join(f"{n}. {t}: {s}" for n, (t, s) in enumerate(MODULES, 1))
+            + "\n\nKeep these notes next to you while you study.\n"
+        )
+        document = Document(
+            title=title, collection=root_collection(), uploaded_by_user=owner
+        )
+        document.file.save(
+            f"{slug(course_title)}-notes.txt", ContentFile(text.encode()), save=False
+        )
+        document.save()
+        return document
+
+    def video(self, owner):
+        Media = get_media_model()
+        title = "Demo clip"
+        existing = Media.objects.filter(title=title).first()
+        if existing:
+            return existing
+        media = Media(
+            title=title,
+            type="video",
+            width=320,
+            height=180,
+            duration=4.0,
+            collection=root_collection(),
+            uploaded_by_user=owner,
+        )
+        media.file.save(VIDEO_FILE.name, ContentFile(VIDEO_FILE.read_bytes()), False)
+        media.save()
+        return media
+
+    # --- large and summary -------------------------------------------------------
+
+    def build_large(self):
+        try:
+            from learning import demo_large
+        except ModuleNotFoundError as error:
+            if error.name != "learning.demo_large":
+                raise
+            raise CommandError(
+                "--size large needs learning/demo_large.py, which is not in this "
+                "checkout yet; run without --size for the small demo."
+            ) from error
+        demo_large.build(self.stdout)
+
+    def print_summary(self):
+        self.stdout.write(
+            f"Demo catalogue: {SubjectPage.objects.count()} subjects, "
+            f"{CoursePage.objects.count()} courses, "
+            f"{ModulePage.objects.count()} modules."
+        )
+        self.stdout.write("Demo users (demo passwords, never use them in production):")
+        for username, password, *_ in USERS:
+            self.stdout.write(f"  {username:<12} {password}")
+        self.stdout.write("Site: http://127.0.0.1:8000/   Admin: /admin/")
+
+
+def slug(text):
+    from django.utils.text import slugify
+
+    return slugify(text) or "file"
