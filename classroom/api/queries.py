@@ -17,6 +17,7 @@ from classroom.progress import progress_for_courses
 from learning.models import CoursePage, ModulePage, SubjectPage
 
 POPULAR_COURSES = 3
+MAX_ID_DIGITS = 18  # longer numbers overflow a 64-bit database integer
 
 
 def search_courses(queryset, term):
@@ -55,7 +56,8 @@ def courses_of_subject(queryset, subject):
     """Filter courses by subject, given as a page id or a slug."""
     subjects = SubjectPage.objects.live().public()
     subject = str(subject)
-    found = subjects.filter(pk=int(subject)) if subject.isdigit() else None
+    is_id = subject.isdigit() and len(subject) <= MAX_ID_DIGITS
+    found = subjects.filter(pk=int(subject)) if is_id else None
     if found is None or not found.exists():
         found = subjects.filter(slug=subject)
     found = found.first()

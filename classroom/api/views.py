@@ -47,7 +47,8 @@ UNAUTHORIZED = OpenApiResponse(
     ERROR, description="No credentials (the answer carries a Basic challenge)"
 )
 FORBIDDEN = OpenApiResponse(ERROR, description="Refused (or a session without CSRF)")
-ID_PATTERN = r"[0-9]+"
+# Ids beyond 64 bits would overflow the database driver: such paths are unknown.
+ID_PATTERN = r"[0-9]{1,18}"
 
 
 class APIRootView(routers.APIRootView):
