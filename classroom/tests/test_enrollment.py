@@ -101,7 +101,7 @@ def test_leaving_needs_a_csrf_token(enrolled, course):
 def test_course_page_asks_a_visitor_to_register(client, course):
     page = client.get(course.url).content.decode()
     assert "Register to enroll" in page
-    assert f'{reverse("student_registration")}?next={course.url}' in page.replace(
+    assert f"{reverse('student_registration')}?next={course.url}" in page.replace(
         "%2F", "/"
     )
     assert ">Enroll<" not in page

@@ -123,7 +123,10 @@ def test_password_reset_by_email(client, student):
     assert b"Choose a new password" in client.get(form_url).content
     response = client.post(
         form_url,
-        {"new_password1": "brand-new-secret-77", "new_password2": "brand-new-secret-77"},
+        {
+            "new_password1": "brand-new-secret-77",
+            "new_password2": "brand-new-secret-77",
+        },
     )
     assert response["Location"] == reverse("password_reset_complete")
     student.refresh_from_db()
