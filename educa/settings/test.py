@@ -13,3 +13,5 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Static files come from the app finders; there is no collectstatic in tests.
+WHITENOISE_AUTOREFRESH = True
