@@ -2,4 +2,4 @@ from django.urls import path
 
 from search import views
 
-urlpatterns = [path("", views.search, name="search")]
+urlpatterns = [path("", views.SearchView.as_view(), name="search")]

@@ -1,0 +1,339 @@
+"""Site search over the published catalogue, through Wagtail's search backend.
+
+The index holds subjects, courses (title, overview) and modules (title, description,
+and what `ModulePage.search_fields` takes from the body). A module that matches counts
+for its course: results are courses, best first, each with the modules that matched.
+
+Terms typed by users never reach the backend as they were typed: they are cut into
+words of letters and digits (`terms_of`), so quotes, operators and punctuation are
+ordinary text and no input can make the query invalid on SQLite's FTS5 or on
+PostgreSQL's tsquery.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, When
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from wagtail.documents import get_document_model
+from wagtail.models import Page
+from wagtail.rich_text import get_text_for_indexing
+from wagtailmedia.models import get_media_model
+
+from learning.access import can_view_contents
+from learning.models import CoursePage, ModulePage, SubjectPage
+
+# Only the start of a long query is read: nobody types more on purpose, and every
+# extra term is another clause in the full-text query.
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 50
+# Relevance is decided over this many matching pages; courses further down the
+# ranking are not worth a page of their own.
+MAX_HITS = 500
+SEARCH_PAGE_SIZE = 10
+MODULES_PER_COURSE = 3
+SNIPPET_LENGTH = 220
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def terms_of(query):
+    """The words of a typed query, lower-cased and de-duplicated, in order.
+
+    Words are runs of letters and digits in any script; everything else (quotes,
+    operators' symbols, punctuation, emoji, control characters) separates them.
+    """
+    terms = []
+    for word in WORD.findall((query or "")[:MAX_QUERY_LENGTH]):
+        word = word.lower()[:MAX_TERM_LENGTH]
+        if word not in terms:
+            terms.append(word)
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
+def _ranked(queryset, terms):
+    """Pages of `queryset` matching `terms`, best first.
+
+    Every term must match; when no page has them all, any term will do, so a
+    query whose words are spread over a course and its modules still finds it.
+    """
+    if not terms:
+        return []
+    query = " ".join(terms)
+    hits = list(queryset.search(query, operator="and")[:MAX_HITS])
+    if not hits and len(terms) > 1:
+        hits = list(queryset.search(query, operator="or")[:MAX_HITS])
+    return hits
+
+
+def _course_hits(terms):
+    """Matching course paths, best first, each with its matched modules' ids.
+
+    Courses whose own title holds a term come first, then the backend's ranking:
+    full-text ranks favour short texts, and a one-line module would otherwise
+    outrank the course named for the word.
+    """
+    pages = Page.objects.live().public().type(CoursePage, ModulePage)
+    module_type = ContentType.objects.get_for_model(ModulePage).pk
+    pattern = _term_pattern(terms)
+    courses, named = {}, set()
+    for page in _ranked(pages, terms):
+        if page.content_type_id == module_type:
+            courses.setdefault(page.path[: -Page.steplen], []).append(page.pk)
+        else:
+            courses.setdefault(page.path, [])
+            if pattern.search(page.title):
+                named.add(page.path)
+    order = sorted(courses, key=lambda path: path not in named)
+    return {path: courses[path] for path in order}
+
+
+def _live_course_ids(paths):
+    """{path: pk} of the published, public courses among `paths`."""
+    return dict(
+        CoursePage.objects.live()
+        .public()
+        .filter(path__in=list(paths))
+        .values_list("path", "pk")
+    )
+
+
+def search_courses(queryset, term):
+    """The courses of `queryset` (or all published ones) matching `term`, best first.
+
+    A course matches by its own title and overview or by any of its published
+    modules. Returns a queryset, so callers can paginate and serialize it.
+    """
+    if queryset is None:
+        queryset = CoursePage.objects.live().public()
+    hits = _course_hits(terms_of(term))
+    live = _live_course_ids(hits)
+    ids = [live[path] for path in hits if path in live]
+    if not ids:
+        return queryset.none()
+    relevance = Case(
+        *(When(pk=pk, then=rank) for rank, pk in enumerate(ids)),
+        output_field=IntegerField(),
+    )
+    return queryset.filter(pk__in=ids).order_by(relevance)
+
+
+def highlight(text, terms, length=SNIPPET_LENGTH):
+    """An HTML excerpt of `text` around its first matched term, terms in <mark>.
+
+    The text is escaped piece by piece around the matches, so nothing the text
+    contains can become markup.
+    """
+    text = " ".join((text or "").split())
+    pattern = _term_pattern(terms)
+    first = pattern.search(text) if pattern else None
+    start = 0
+    if first and first.start() > length // 3:
+        start = text.rfind(" ", 0, first.start() - length // 3) + 1
+    end = start + length
+    if end < len(text):
+        end = text.rfind(" ", start, end) if " " in text[start:end] else end
+    excerpt = text[start:end]
+    parts = ["…" if start else ""]
+    position = 0
+    for match in pattern.finditer(excerpt) if pattern else ():
+        parts.append(escape(excerpt[position : match.start()]))
+        parts.append(f"<mark>{escape(match.group())}</mark>")
+        position = match.end()
+    parts.append(escape(excerpt[position:]))
+    parts.append("…" if end < len(text) else "")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece is escaped above
+
+
+def _term_pattern(terms):
+    # Backends may stem ("equations" finds "equation"): highlight whole words that
+    # start with the term, or with the term less a plural "s".
+    stems = sorted(
+        {term[:-1] if len(term) > 3 and term.endswith("s") else term for term in terms},
+        key=len,
+        reverse=True,
+    )
+    if not stems:
+        return None
+    return re.compile(
+        r"\b(?:" + "|".join(re.escape(stem) for stem in stems) + r")\w*", re.IGNORECASE
+    )
+
+
+def _module_texts(modules):
+    """{module pk: the words a reader of the module sees}, in a constant number of
+    queries: block values are read raw, chosen files and videos fetched together.
+    """
+    document_ids, media_ids = set(), set()
+    for module in modules:
+        for block in module.body.raw_data:
+            value = block.get("value") or {}
+            if block.get("type") == "file" and value.get("document"):
+                document_ids.add(value["document"])
+            elif block.get("type") == "video" and value.get("media"):
+                media_ids.add(value["media"])
+    documents = dict(
+        get_document_model()
+        .objects.filter(pk__in=document_ids)
+        .values_list("pk", "title")
+        if document_ids
+        else ()
+    )
+    media = dict(
+        get_media_model().objects.filter(pk__in=media_ids).values_list("pk", "title")
+        if media_ids
+        else ()
+    )
+    texts = {}
+    for module in modules:
+        words = [module.description]
+        for block in module.body.raw_data:
+            kind, value = block.get("type"), block.get("value")
+            if kind == "text":
+                words.append(get_text_for_indexing(value or ""))
+            elif kind == "image":
+                words.append(value.get("caption", ""))
+            elif kind == "file":
+                words.append(documents.get(value.get("document"), ""))
+                words.append(value.get("description", ""))
+            elif kind == "video":
+                words.append(media.get(value.get("media"), ""))
+                words.append(value.get("caption", ""))
+        texts[module.pk] = " ".join(word for word in words if word)
+    return texts
+
+
+@dataclass
+class ModuleResult:
+    """A module that matched, with an excerpt of its contents."""
+
+    module: ModulePage
+    snippet: str
+
+
+@dataclass
+class CourseResult:
+    """A course in the results and, for those who may read them, its matched modules.
+
+    `hidden_matches` counts matched modules the user may not open: the course is
+    shown to them, its contents are not.
+    """
+
+    course: CoursePage
+    subject: SubjectPage | None
+    snippet: str
+    can_view_contents: bool
+    modules: list = field(default_factory=list)
+    more_modules: int = 0
+    hidden_matches: int = 0
+
+
+@dataclass
+class SubjectFacet:
+    subject: SubjectPage
+    count: int
+    selected: bool
+
+
+@dataclass
+class SiteSearch:
+    """One page of site search results and what is needed to refine them."""
+
+    query: str
+    terms: list
+    page: object  # a Paginator page of CourseResult
+    subjects: list  # SubjectFacet, subjects with matching courses
+    subject: SubjectPage | None  # the subject the results are filtered by
+    matching_subjects: list  # SubjectPage hits, shown on an unfiltered first page
+
+    @property
+    def total(self):
+        return self.page.paginator.count
+
+
+def site_search(query, user, subject=None, page=None, per_page=SEARCH_PAGE_SIZE):
+    """Run the site search for `query` as `user` sees it.
+
+    `subject` is a subject's slug or id; `page` the page number as typed (bad
+    numbers give the nearest page, as Paginator.get_page does).
+    """
+    query = (query or "")[:MAX_QUERY_LENGTH]
+    terms = terms_of(query)
+    hits = _course_hits(terms)
+    live = _live_course_ids(hits)
+    ranked = [(path, live[path]) for path in hits if path in live]
+
+    subjects = list(SubjectPage.objects.live().public().order_by("title"))
+    subject_of = {s.path: s for s in subjects}
+    selected = next(
+        (s for s in subjects if subject and str(subject) in (s.slug, str(s.pk))), None
+    )
+    counts = {}
+    for path, _pk in ranked:
+        parent = path[: -Page.steplen]
+        counts[parent] = counts.get(parent, 0) + 1
+    facets = [
+        SubjectFacet(s, counts[s.path], s is selected)
+        for s in subjects
+        if s.path in counts
+    ]
+    if selected:
+        ranked = [(path, pk) for path, pk in ranked if path.startswith(selected.path)]
+
+    results = Paginator(ranked, per_page).get_page(page)
+    results.object_list = _course_results(
+        results.object_list, hits, subject_of, terms, user
+    )
+
+    matching_subjects = []
+    if terms and not selected and results.number == 1:
+        matching_subjects = _ranked(SubjectPage.objects.live().public(), terms)
+    return SiteSearch(query, terms, results, facets, selected, matching_subjects)
+
+
+def _course_results(ranked, hits, subject_of, terms, user):
+    """The CourseResults of one page of (path, pk) pairs."""
+    courses = CoursePage.objects.catalogue().in_bulk([pk for _path, pk in ranked])
+    visible = {
+        pk: can_view_contents(user, courses[pk])
+        for path, pk in ranked
+        if hits[path] and pk in courses
+    }
+    shown_ids = [
+        module_pk
+        for path, pk in ranked
+        if visible.get(pk)
+        for module_pk in hits[path][:MODULES_PER_COURSE]
+    ]
+    modules = ModulePage.objects.in_bulk(shown_ids)
+    texts = _module_texts(modules.values())
+
+    results = []
+    for path, pk in ranked:
+        course = courses.get(pk)
+        if course is None:  # unpublished since the search ran
+            continue
+        matched = hits[path]
+        result = CourseResult(
+            course=course,
+            subject=subject_of.get(path[: -Page.steplen]),
+            snippet=highlight(get_text_for_indexing(course.overview), terms),
+            can_view_contents=visible.get(pk, False),
+        )
+        if result.can_view_contents:
+            result.modules = [
+                ModuleResult(modules[m], highlight(texts[m], terms))
+                for m in matched[:MODULES_PER_COURSE]
+                if m in modules
+            ]
+            result.more_modules = max(0, len(matched) - MODULES_PER_COURSE)
+        else:
+            result.hidden_matches = len(matched)
+        results.append(result)
+    return results
