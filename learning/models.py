@@ -241,7 +241,7 @@ class ModulePage(OwnedPagePermissionsMixin, Page):
     ]
     search_fields = Page.search_fields + [
         index.SearchField("description"),
-        index.SearchField("body"),
+        index.SearchField("search_text"),
     ]
     api_fields = [APIField("description"), APIField("body")]
 
@@ -251,6 +251,19 @@ class ModulePage(OwnedPagePermissionsMixin, Page):
     @cached_property
     def course(self):
         return CoursePage.objects.ancestor_of(self).select_related("owner").first()
+
+    def search_text(self):
+        """The body as the search index reads it.
+
+        Blocks index their own text (rich text, captions, descriptions), but chooser
+        blocks index nothing, so the titles of chosen files and videos are added.
+        """
+        words = self.body.stream_block.get_searchable_content(self.body)
+        for block in self.body:
+            chosen = {"file": "document", "video": "media"}.get(block.block_type)
+            if chosen and block.value.get(chosen):
+                words.append(block.value[chosen].title)
+        return "\n".join(words)
 
     def serve(self, request, *args, **kwargs):
         """Show the module only to those who may see its course's contents."""
