@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint browser-deps serve clean
+.PHONY: run setup test lint browser-deps serve bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,25 @@ lint: $(STAMP)
 
 test: setup browser-deps lint
 	$(PY) -m pytest
+
+# Production settings behind gunicorn + uvicorn workers (educa/gunicorn.conf.py),
+# static files from WhiteNoise. Plain http on this machine: for TLS and a front
+# cache see deploy/. SECRET_KEY: yours, or one generated once into the venv.
+serve: $(STAMP)
+	@test -n "$$SECRET_KEY" -o -s $(VENV)/secret_key || \
+	  $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $(VENV)/secret_key
+	export DJANGO_SETTINGS_MODULE=educa.settings.production \
+	  SECRET_KEY="$${SECRET_KEY:-$$(cat $(VENV)/secret_key)}" \
+	  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" \
+	  SECURE_COOKIES="$${SECURE_COOKIES:-false}" \
+	  BIND="$${BIND:-$(HOST):$(PORT)}" && \
+	$(PY) manage.py collectstatic --noinput -v0 && \
+	$(PY) manage.py migrate --noinput -v0 && \
+	exec $(VENV)/bin/gunicorn -c educa/gunicorn.conf.py educa.asgi:application
+
+# Load test: large demo in its own PostgreSQL database, wrk, nginx (bench/run.py).
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* media staticfiles

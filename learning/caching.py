@@ -75,6 +75,13 @@ def catalogue_changed():
     before our transaction commits and stores them under the new generation.
     """
     bump_catalogue_generation()
+    connection = transaction.get_connection()
+    # One publish saves the page several times: one bump per transaction is enough.
+    if connection.in_atomic_block and any(
+        func is bump_catalogue_generation
+        for _sids, func, _robust in connection.run_on_commit
+    ):
+        return
     transaction.on_commit(bump_catalogue_generation)
 
 
