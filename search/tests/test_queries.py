@@ -1,9 +1,9 @@
 """What the search finds: courses by their own words and by their modules'."""
 
 import pytest
-import wagtail_factories
 from wagtail.models import PageViewRestriction
 
+from learning.factories import DocumentFactory, ImageFactory, MediaFactory
 from learning.models import CoursePage
 from search.queries import (
     MAX_TERMS,
@@ -78,7 +78,7 @@ def test_course_behind_a_view_restriction_is_never_found(algebra):
 
 
 def test_image_captions_are_searched(algebra, make_module):
-    image = wagtail_factories.ImageFactory(title="parabola.png")
+    image = ImageFactory(title="parabola.png")
     make_module(
         algebra,
         "Graphs",
@@ -86,6 +86,51 @@ def test_image_captions_are_searched(algebra, make_module):
     )
 
     assert titles(search_courses(None, "parabola")) == ["Algebra"]
+
+
+def test_file_titles_and_descriptions_are_searched(algebra, make_module):
+    document = DocumentFactory(title="Lagrange handout")
+    make_module(
+        algebra,
+        "Optimisation",
+        body=[("file", {"document": document, "description": "Worked exercises"})],
+    )
+
+    assert titles(search_courses(None, "lagrange")) == ["Algebra"]
+    assert titles(search_courses(None, "exercises")) == ["Algebra"]
+
+
+def test_video_titles_and_captions_are_searched(algebra, make_module):
+    video = MediaFactory(title="Factorising live")
+    make_module(
+        algebra,
+        "Factoring",
+        body=[("video", {"media": video, "url": None, "caption": "Recorded lecture"})],
+    )
+
+    assert titles(search_courses(None, "factorising")) == ["Algebra"]
+    assert titles(search_courses(None, "recorded")) == ["Algebra"]
+
+
+def test_snippets_show_file_and_video_titles_to_readers(
+    algebra, make_module, instructor
+):
+    document = DocumentFactory(title="Lagrange handout")
+    video = MediaFactory(title="Lagrange on video")
+    make_module(
+        algebra,
+        "Optimisation",
+        body=[
+            ("file", {"document": document, "description": ""}),
+            ("video", {"media": video, "url": None, "caption": ""}),
+        ],
+    )
+
+    [result] = site_search("lagrange", instructor).page
+
+    [match] = result.modules
+    assert "<mark>Lagrange</mark> handout" in match.snippet
+    assert "<mark>Lagrange</mark> on video" in match.snippet
 
 
 def test_subjects_are_found_on_the_first_page(algebra, make_subject, student):

@@ -1,0 +1,90 @@
+"""The index follows publishing, unpublishing and deleting at once.
+
+None of these tests run `update_index`: Wagtail's signal handlers keep the database
+backend's index current when pages are saved or deleted.
+"""
+
+import pytest
+from wagtail.rich_text import RichText
+
+from search.queries import search_courses
+
+pytestmark = pytest.mark.django_db
+
+
+def found(term):
+    return [course.title for course in search_courses(None, term)]
+
+
+def test_publishing_a_new_module_makes_its_words_searchable(algebra, make_module):
+    draft = make_module(algebra, "Matrices", "Eigenvalues of a matrix.", live=False)
+    assert found("eigenvalues") == []
+
+    draft.save_revision().publish()
+
+    assert found("eigenvalues") == ["Algebra"]
+
+
+def test_publishing_changed_text_replaces_the_old_words(algebra):
+    module = algebra.get_children().get(title="Equations").specific
+    module.body = [("text", RichText("<p>Completing the square.</p>"))]
+
+    module.save_revision().publish()
+
+    assert found("quadratic") == []
+    assert found("completing") == ["Algebra"]
+
+
+def test_a_saved_draft_does_not_change_what_is_found(algebra):
+    module = algebra.get_children().get(title="Equations").specific
+    module.body = [("text", RichText("<p>Secret draft words.</p>"))]
+
+    module.save_revision()
+
+    assert found("quadratic") == ["Algebra"]
+    assert found("secret") == []
+
+
+def test_unpublishing_a_module_hides_it_at_once(algebra):
+    algebra.get_children().get(title="Equations").specific.unpublish()
+
+    assert found("quadratic") == []
+    assert found("negatives") == ["Algebra"]
+
+
+def test_unpublishing_a_course_hides_it_and_its_modules(algebra):
+    algebra.unpublish()
+
+    assert found("algebra") == []
+    assert found("negatives") == []
+
+
+def test_deleting_a_module_removes_it_at_once(algebra):
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.search.models import IndexEntry
+
+    module = algebra.get_children().get(title="Equations").specific
+    entries = IndexEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(module),
+        object_id=str(module.pk),
+    )
+    assert entries.exists()
+
+    module.delete()
+
+    assert found("quadratic") == []
+    assert not entries.exists()
+
+
+def test_deleting_a_course_removes_it_and_its_modules(algebra):
+    algebra.delete()
+
+    assert found("algebra") == []
+    assert found("quadratic") == []
+
+
+def test_renaming_a_course_finds_it_by_its_new_title(algebra):
+    algebra.title = "Polynomials"
+    algebra.save_revision().publish()
+
+    assert found("polynomials") == ["Polynomials"]
