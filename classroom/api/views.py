@@ -4,7 +4,6 @@ Permissions are set on each view: the project default stays AllowAny so that Wag
 API v2 remains public (DESIGN.md, known traps).
 """
 
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
@@ -17,7 +16,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, routers, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import action
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -47,6 +51,7 @@ UNAUTHORIZED = OpenApiResponse(
     ERROR, description="No credentials (the answer carries a Basic challenge)"
 )
 FORBIDDEN = OpenApiResponse(ERROR, description="Refused (or a session without CSRF)")
+NO_SUCH_PAGE = OpenApiResponse(ERROR, description="No such page of the list")
 # Ids beyond 64 bits would overflow the database driver: such paths are unknown.
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -73,7 +78,10 @@ class APIRootView(routers.APIRootView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Published subjects with their course counts"),
+    list=extend_schema(
+        summary="Published subjects with their course counts",
+        responses={200: SubjectSerializer(many=True), 404: NO_SUCH_PAGE},
+    ),
     retrieve=extend_schema(
         summary="One subject", responses={200: SubjectSerializer, 404: NOT_FOUND}
     ),
@@ -101,6 +109,7 @@ class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Published courses, newest first",
+        responses={200: CourseSerializer(many=True), 404: NO_SUCH_PAGE},
         parameters=[
             OpenApiParameter(
                 "subject", OpenApiTypes.STR, description="A subject's id or slug"
@@ -223,7 +232,11 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="The caller's courses with progress",
-        responses={200: EnrollmentSerializer(many=True), 401: UNAUTHORIZED},
+        responses={
+            200: EnrollmentSerializer(many=True),
+            401: UNAUTHORIZED,
+            404: NO_SUCH_PAGE,
+        },
     )
 )
 class MyCourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -272,6 +285,10 @@ class ObtainTokenView(APIView):
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
 def not_found(request, *args, **kwargs):
     """Unknown addresses under /api/ answer JSON too, like every other API error."""
-    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    raise exceptions.NotFound()
