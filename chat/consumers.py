@@ -12,6 +12,7 @@ event carries that text and every member's consumer sends it as it is.
 
 import json
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.conf import settings
 from chat.models import ChatMessage
 from chat.presence import presence_store
 from chat.ratelimit import member_buckets
+from chat.store import message_writer
 from learning.access import can_view_contents
 from learning.models import CoursePage
 
@@ -47,13 +49,6 @@ def access_verdict(user, course_id):
 
 
 @database_sync_to_async
-def store_message(course_id, user, text):
-    """Save the message and return it encoded for the wire."""
-    message = ChatMessage.objects.create(course_id=course_id, author=user, text=text)
-    return message.as_json()
-
-
-@database_sync_to_async
 def history_frame(course_id, before=None, after=None):
     manager = ChatMessage.objects
     if after is not None:
@@ -73,6 +68,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
     """A member's connection to a course's room."""
 
     joined = False
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every event, a hop to
+        # the database thread each time: per delivery, that hop was most of the
+        # cost of a busy room. Deliveries touch no database, and every database
+        # call here goes through database_sync_to_async, which does it itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         self.course_id = int(self.scope["url_route"]["kwargs"]["course_id"])
@@ -152,7 +157,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
             return
         # Stored first: whatever a member receives can be fetched again later.
-        wire = await store_message(self.course_id, self.user, text)
+        wire = await message_writer().save(self.course_id, self.user, text)
         await self.broadcast(wire)
 
     async def receive_history(self, data):
