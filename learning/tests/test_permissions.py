@@ -1,0 +1,221 @@
+"""Instructors in the Wagtail admin: their own courses only; subjects are admins'."""
+
+import pytest
+from django.contrib.auth.models import Group
+from wagtail.models import GroupPagePermission
+from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+from learning.factories import (
+    CoursePageFactory,
+    ImageFactory,
+    ModulePageFactory,
+    SubjectPageFactory,
+    UserFactory,
+)
+from learning.models import CoursePage, ModulePage, SubjectPage
+from learning.permissions import INSTRUCTORS, setup_instructors_group
+
+pytestmark = pytest.mark.django_db
+
+
+# Wagtail's admin answers a refused request with 403 when it comes from its own
+# scripts (X-Requested-With), and with a redirect to the dashboard carrying "Sorry,
+# you do not have permission" for a plain page load.
+XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+
+
+def assert_refused(client, url, method="get", data=None):
+    call = getattr(client, method)
+    assert call(url, data or {}, **XHR).status_code == 403
+    response = call(url, data or {}, follow=True)
+    assert response.redirect_chain == [("/admin/", 302)]
+    assert "you do not have permission" in response.content.decode()
+
+
+def make_instructor(username):
+    user = UserFactory(username=username)
+    user.groups.add(setup_instructors_group())
+    return user
+
+
+@pytest.fixture
+def irene(db):
+    return make_instructor("irene")
+
+
+@pytest.fixture
+def tomas(db):
+    return make_instructor("tomas")
+
+
+@pytest.fixture
+def subject(catalog):
+    return SubjectPageFactory(parent=catalog, title="Mathematics")
+
+
+@pytest.fixture
+def irenes_course(subject, irene):
+    course = CoursePageFactory(parent=subject, title="Algebra", owner=irene)
+    ModulePageFactory(parent=course, title="Equations")
+    return course
+
+
+@pytest.fixture
+def tomas_course(subject, tomas):
+    course = CoursePageFactory(parent=subject, title="Geometry", owner=tomas)
+    ModulePageFactory(parent=course, title="Triangles")
+    return course
+
+
+def test_migration_creates_the_instructors_group_with_admin_access():
+    group = Group.objects.get(name=INSTRUCTORS)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert "access_admin" in codenames
+    collection_codenames = set(
+        group.collection_permissions.values_list("permission__codename", flat=True)
+    )
+    assert {"add_image", "choose_image", "add_document", "add_media"} <= (
+        collection_codenames
+    )
+    # "change" would let them edit everybody's files.
+    assert not collection_codenames & {"change_image", "change_document"}
+
+
+def test_a_new_catalogue_gets_the_instructors_page_permissions(catalog):
+    granted = set(
+        GroupPagePermission.objects.filter(
+            group__name=INSTRUCTORS, page=catalog
+        ).values_list("permission__codename", flat=True)
+    )
+    assert granted == {"add_page", "publish_page"}
+
+
+def test_instructor_reaches_the_admin(client, irene):
+    client.force_login(irene)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_instructor_edits_own_course(client, irene, irenes_course):
+    client.force_login(irene)
+    assert client.get(f"/admin/pages/{irenes_course.pk}/edit/").status_code == 200
+    module = irenes_course.get_children().first()
+    assert client.get(f"/admin/pages/{module.pk}/edit/").status_code == 200
+
+
+def test_instructor_cannot_edit_another_instructors_course(client, irene, tomas_course):
+    client.force_login(irene)
+    assert_refused(client, f"/admin/pages/{tomas_course.pk}/edit/")
+    module = tomas_course.get_children().first()
+    assert_refused(client, f"/admin/pages/{module.pk}/edit/")
+    assert_refused(
+        client,
+        f"/admin/pages/{tomas_course.pk}/edit/",
+        method="post",
+        data=nested_form_data(
+            {"title": "Hijacked", "slug": "geometry", "overview": rich_text("")}
+        ),
+    )
+    tomas_course.refresh_from_db()
+    assert tomas_course.title == "Geometry"
+
+
+def test_instructor_cannot_publish_or_unpublish_another_instructors_course(
+    client, irene, irenes_course, tomas_course
+):
+    assert irenes_course.permissions_for_user(irene).can_publish()
+    assert irenes_course.permissions_for_user(irene).can_unpublish()
+    perms = tomas_course.permissions_for_user(irene)
+    assert not perms.can_publish()
+    assert not perms.can_unpublish()
+    assert not perms.can_lock()
+    client.force_login(irene)
+    assert_refused(client, f"/admin/pages/{tomas_course.pk}/unpublish/", "post")
+    tomas_course.refresh_from_db()
+    assert tomas_course.live
+
+
+def test_instructor_cannot_add_modules_to_another_instructors_course(
+    client, irene, irenes_course, tomas_course
+):
+    client.force_login(irene)
+    add_module = "/admin/pages/add/learning/modulepage/{}/"
+    assert_refused(client, add_module.format(tomas_course.pk))
+    assert client.get(add_module.format(irenes_course.pk)).status_code == 200
+    # Nor move one of hers into it.
+    module = irenes_course.get_children().first()
+    assert not module.permissions_for_user(irene).can_move_to(tomas_course)
+
+
+def test_instructor_cannot_create_a_subject(client, irene, catalog):
+    client.force_login(irene)
+    assert_refused(client, f"/admin/pages/add/learning/subjectpage/{catalog.pk}/")
+    assert not catalog.permissions_for_user(irene).can_add_subpage()
+
+
+def test_instructor_cannot_change_a_subject(client, irene, subject):
+    client.force_login(irene)
+    assert_refused(client, f"/admin/pages/{subject.pk}/edit/")
+    assert not subject.permissions_for_user(irene).can_unpublish()
+
+
+def test_instructor_creates_and_publishes_a_course_with_a_module(
+    client, irene, subject
+):
+    client.force_login(irene)
+    response = client.post(
+        f"/admin/pages/add/learning/coursepage/{subject.pk}/",
+        nested_form_data(
+            {
+                "title": "Statistics",
+                "slug": "statistics",
+                "overview": rich_text("<p>Means and medians.</p>"),
+                "action-publish": "action-publish",
+            }
+        ),
+    )
+    assert response.status_code == 302
+    course = CoursePage.objects.get(title="Statistics")
+    assert course.live
+    assert course.owner == irene
+    response = client.post(
+        f"/admin/pages/add/learning/modulepage/{course.pk}/",
+        nested_form_data(
+            {
+                "title": "Averages",
+                "slug": "averages",
+                "description": "",
+                "body": streamfield([("text", rich_text("<p>Sum, divide.</p>"))]),
+                "action-publish": "action-publish",
+            }
+        ),
+    )
+    assert response.status_code == 302
+    module = ModulePage.objects.get(title="Averages")
+    assert module.live
+    assert module.owner == irene
+
+
+def test_superuser_may_do_everything(tomas_course, catalog):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    assert tomas_course.permissions_for_user(admin).can_publish()
+    assert catalog.permissions_for_user(admin).can_add_subpage()
+    assert SubjectPage.can_create_at(catalog)
+
+
+def test_instructor_manages_only_their_own_images(client, irene, tomas):
+    own = ImageFactory(uploaded_by_user=irene)
+    other = ImageFactory(uploaded_by_user=tomas)
+    client.force_login(irene)
+    assert client.get(f"/admin/images/{own.pk}/").status_code == 200
+    assert_refused(client, f"/admin/images/{other.pk}/")
+    # Both can be chosen for a page.
+    chooser = client.get("/admin/images/chooser/")
+    assert chooser.status_code == 200
+    assert other.title in chooser.content.decode()
+
+
+def test_user_outside_the_group_has_no_admin(client, student):
+    client.force_login(student)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
