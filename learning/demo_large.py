@@ -1,8 +1,9 @@
 """The large demo catalogue for benchmarks: `manage.py load_demo --size large`.
 
-20 subjects, 2,000 courses of 10 modules each, 100 instructors, 10,000 students and
-50,000 enrollments, made in well under a minute. Creating 22,000 pages one by one
-through Wagtail (`add_child` + revisions) takes far longer, so the pages are inserted
+20 subjects, 2,000 courses of 10 modules each, 100 instructors (teacher1..100),
+10,000 students (learner1..10000, password "pass-word-123") and 50,000 enrollments,
+made in under a minute. Creating 22,000 pages one by one through Wagtail
+(`add_child` + revisions) takes far longer, so the pages are inserted
 in bulk with the tree bookkeeping Wagtail relies on done here: materialised `path`,
 `depth` and `numchild` (django-treebeard), `url_path`, locale, owner and published
 dates. Every user shares one precomputed password hash.
@@ -51,17 +52,17 @@ def build(stdout=None, seed=6):
 
         _home, catalog = build_site_tree()
     User = get_user_model()
-    if User.objects.filter(username="student1").exists():
+    if User.objects.filter(username="learner1").exists():
         write("The large demo is already loaded.")
         return
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     with transaction.atomic():
         password = make_password(PASSWORD)
-        instructors = make_users("instructor", INSTRUCTORS, password)
+        instructors = make_users("teacher", INSTRUCTORS, password)
         group = Group.objects.filter(name="Instructors").first()
         if group is not None:
             group.user_set.add(*instructors)
-        students = make_users("student", STUDENTS, password)
+        students = make_users("learner", STUDENTS, password)
         write(f"{len(instructors)} instructors and {len(students)} students")
 
         subjects = add_children(
@@ -132,8 +133,7 @@ def make_users(prefix, count, password):
         batch_size=BATCH,
     )
     return list(
-        User.objects.filter(username__startswith=prefix)
-        .exclude(username=prefix)
+        User.objects.filter(username__regex=rf"^{prefix}[0-9]+$")
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -153,12 +153,17 @@ def add_children_many(parents, pages, per_parent):
         parent = parents[index // per_parent]
         position = index % per_parent
         if position == 0:
-            last = parent.get_last_child() if parent.numchild else None
-            step = Page._str2int(last.path[-Page.steplen :]) if last else 0
+            if getattr(parent, "_made_in_bulk", False):
+                step, used_slugs = 0, set()  # we made it: no children yet
+            else:
+                # Read from the database: the instance may be out of date.
+                children = Page.objects.child_of(parent)
+                last = children.order_by("-path").values_list("path", flat=True)
+                last = last.first()
+                step = Page._str2int(last[-Page.steplen :]) if last else 0
+                used_slugs = set(children.values_list("slug", flat=True))
+                parent.numchild = children.count()
             parent._next_step = step + 1
-            used_slugs = set(
-                Page.objects.child_of(parent).values_list("slug", flat=True)
-            )
         page.slug = unique_slug(slugify(page.title), used_slugs)
         page.path = Page._get_path(parent.path, parent.depth + 1, parent._next_step)
         parent._next_step += 1
@@ -173,6 +178,8 @@ def add_children_many(parents, pages, per_parent):
         if page.owner_id is None:
             page.owner_id = parent.owner_id
     insert_pages(pages)
+    for page in pages:
+        page._made_in_bulk = True
     # Parents gained children: treebeard's numchild must say so.
     for parent in parents:
         parent.numchild += per_parent
