@@ -10,6 +10,8 @@ import base64
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -38,7 +40,21 @@ schema = load_schema()
 
 
 @pytest.fixture
-def student_enrolled(course, student):
+def test_transaction_survives_wsgi_calls():
+    """Keep Django from closing the test's connection at each WSGI request.
+
+    Django's test client does the same: without it the request-finished signal
+    closes the PostgreSQL connection that holds the test's transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def student_enrolled(course, student, test_transaction_survives_wsgi_calls):
     from classroom.models import Enrollment
 
     Enrollment.objects.create(student=student, course=course)
