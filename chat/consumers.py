@@ -7,10 +7,12 @@ client catches up with `{"type": "history", "after": id}` (or scrolls back with
 with `{"error": "..."}` and the connection stays open.
 
 Speed: a message is encoded to JSON once, by the process that stores it; the group
-event carries that text and every member's consumer sends it as it is.
+event carries that text, and each process's relay (relay.py) hands it as it is to
+the sockets of the room it serves.
 """
 
 import json
+import uuid
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -20,6 +22,7 @@ from django.conf import settings
 from chat.models import ChatMessage
 from chat.presence import presence_store
 from chat.ratelimit import member_buckets
+from chat.relay import relays
 from chat.store import message_writer
 from learning.access import can_view_contents
 from learning.models import CoursePage
@@ -92,12 +95,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if verdict is not None:
             await self.close(code=verdict)
             return
-        await self.channel_layer.group_add(self.room, self.channel_name)
+        self.connection = uuid.uuid4().hex
+        await relays().join(self.room, self.connection, self.base_send)
         self.joined = True
         self.bucket = member_buckets.acquire(self.room, self.user.pk)
         self.member = {"id": self.user.pk, "name": self.user.get_username()}
         members = await presence_store().join(
-            self.room, self.channel_name, self.user.pk, self.member["name"]
+            self.room, self.connection, self.user.pk, self.member["name"]
         )
         await self.send(text_data=encode({"type": "presence", "users": members}))
         await self.broadcast(encode({"type": "presence", "joined": self.member}))
@@ -106,10 +110,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not self.joined:
             return
         self.joined = False
-        await self.channel_layer.group_discard(self.room, self.channel_name)
+        await relays().leave(self.room, self.connection)
         member_buckets.release(self.room, self.user.pk)
         was_last = await presence_store().leave(
-            self.room, self.channel_name, self.user.pk
+            self.room, self.connection, self.user.pk
         )
         if was_last:
             await self.broadcast(encode({"type": "presence", "left": self.member}))
@@ -174,13 +178,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=await history_frame(self.course_id, before, after))
 
     async def broadcast(self, text):
+        """Send an encoded frame to every member, through each process's relay."""
         await self.channel_layer.group_send(
             self.room, {"type": "chat.frame", "text": text}
         )
-
-    async def chat_frame(self, event):
-        """A frame for every member, already encoded by the sender's process."""
-        await self.send(text_data=event["text"])
 
     async def send_error(self, error):
         await self.send(text_data=encode({"error": error}))

@@ -129,11 +129,12 @@ async def test_reconnecting_member_catches_up_from_last_seen_id(
     await joined(alice)
     await teacher.send_json_to({"message": "first"})
     last_seen = (await next_frame(alice, "chat_message"))["id"]
+    await next_frame(teacher, "chat_message")
     await alice.disconnect()
 
     for text in ("missed one", "missed two"):
         await teacher.send_json_to({"message": text})
-        await next_frame(teacher, "chat_message")
+        assert (await next_frame(teacher, "chat_message"))["message"] == text
 
     alice = await connect_as(enrolled)
     await joined(alice)
