@@ -2,19 +2,23 @@
 
 Only published, public pages appear (Wagtail's own page queryset). A module's `body`
 is given only to callers who may see its course's contents; everybody else gets
-`"body": null`, as in the DRF API.
+`"body": null`, as in the DRF API. Video and audio files are linked through the
+protected view, never through MEDIA_URL.
 """
 
 from wagtail.api.v2 import serializers as wagtail_serializers
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.utils import get_full_url
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.fields import StreamField
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Page
+from wagtailmedia.api.serializers import MediaDownloadUrlField, MediaItemSerializer
 from wagtailmedia.api.views import MediaAPIViewSet
 
 from learning.access import can_view_contents
+from learning.blocks import protected_media_url
 from learning.models import CoursePage, ModulePage
 
 
@@ -53,11 +57,28 @@ class ProtectedPagesAPIViewSet(PagesAPIViewSet):
     base_serializer_class = PageSerializer
 
 
+class ProtectedMediaDownloadUrlField(MediaDownloadUrlField):
+    """The file's address through the view that applies the access rule."""
+
+    def to_representation(self, media):
+        return get_full_url(self.context["request"], protected_media_url(media))
+
+
+class ProtectedMediaItemSerializer(MediaItemSerializer):
+    download_url = ProtectedMediaDownloadUrlField()
+
+
+class ProtectedMediaAPIViewSet(MediaAPIViewSet):
+    """wagtailmedia's endpoint, linking files through the protected view only."""
+
+    base_serializer_class = ProtectedMediaItemSerializer
+
+
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", ProtectedPagesAPIViewSet)
 api_router.register_endpoint("images", ImagesAPIViewSet)
 api_router.register_endpoint("documents", DocumentsAPIViewSet)
-api_router.register_endpoint("media", MediaAPIViewSet)
+api_router.register_endpoint("media", ProtectedMediaAPIViewSet)
 
 urlpatterns = api_router.get_urlpatterns()
 app_name = "wagtailapi"

@@ -130,3 +130,16 @@ def test_images_documents_and_media_endpoints(api, db):
         assert response.status_code == 200, endpoint
         assert [i["id"] for i in response.json()["items"]] == [item.pk]
         assert api.get(f"/api/v2/{endpoint}/{item.pk}/").json()["title"] == item.title
+
+
+def test_media_files_are_linked_through_the_protected_view(api, db):
+    media = Media.objects.create(
+        title="Lecture", file="media/lecture.mp4", type="video", duration=60
+    )
+
+    item = api.get(f"/api/v2/media/{media.pk}/").json()
+
+    assert item["meta"]["download_url"].endswith(
+        f"/protected-media/{media.pk}/lecture.mp4"
+    )
+    assert "/media/media/" not in str(item)
