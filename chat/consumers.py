@@ -17,6 +17,7 @@ import uuid
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from chat.models import ChatMessage
@@ -71,6 +72,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     """A member's connection to a course's room."""
 
     joined = False
+    # No channel of its own: a socket hears its room through the process's relay
+    # (relay.py), so it needs no per-connection subscription or receive loop.
+    channel_layer_alias = None
 
     async def dispatch(self, message):
         # Channels closes stale database connections before every event, a hop to
@@ -179,7 +183,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def broadcast(self, text):
         """Send an encoded frame to every member, through each process's relay."""
-        await self.channel_layer.group_send(
+        await get_channel_layer().group_send(
             self.room, {"type": "chat.frame", "text": text}
         )
 

@@ -70,7 +70,12 @@ class RedisPresence:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = self._clients[loop] = aioredis.Redis.from_url(self.url)
+            # Connections are waited for, not refused, when hundreds of members
+            # come or go at once.
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=50, timeout=20
+            )
+            client = self._clients[loop] = aioredis.Redis(connection_pool=pool)
         return client
 
     def _key(self, room):

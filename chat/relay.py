@@ -48,7 +48,14 @@ class RoomRelay:
 
     async def _pump(self):
         while True:
-            event = await self.layer.receive(self.channel)
+            try:
+                event = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # e.g. a Redis timeout: keep the room alive
+                logger.warning("chat relay: receive failed, retrying", exc_info=True)
+                await asyncio.sleep(0.1)
+                continue
             # One message dict for everyone: ASGI servers only read it.
             message = {"type": "websocket.send", "text": event["text"]}
             for send in list(self.sockets.values()):
