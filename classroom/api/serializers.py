@@ -12,8 +12,12 @@ from classroom.models import Enrollment
 
 
 class ModuleSerializer(serializers.Serializer):
-    """A module as a course lists it: its place, title and description."""
+    """A module as a course lists it: its place, title and description.
 
+    `id` is ours, not the book's: it names the module for `.../modules/<id>/done/`.
+    """
+
+    id = serializers.IntegerField()
     order = serializers.SerializerMethodField()
     title = serializers.CharField()
     description = serializers.CharField()

@@ -81,9 +81,16 @@ def test_course_fields_are_the_books(api, course, subject, instructor):
     assert item["overview"] == "<p>What this course teaches.</p>"
     assert datetime.fromisoformat(item["created"]) == course.created
     assert item["owner"] == instructor.pk
+    equations, inequalities = course.modules()
     assert item["modules"] == [
-        {"order": 0, "title": "Equations", "description": "What this module covers."},
         {
+            "id": equations.pk,
+            "order": 0,
+            "title": "Equations",
+            "description": "What this module covers.",
+        },
+        {
+            "id": inequalities.pk,
             "order": 1,
             "title": "Inequalities",
             "description": "What this module covers.",

@@ -267,7 +267,8 @@ def test_contents_give_each_block_rendered_as_the_site_does(
         "modules",
     ]
     first, second = data["modules"]
-    assert (first["order"], first["title"]) == (0, "Equations")
+    assert list(first) == ["id", "order", "title", "description", "contents"]
+    assert (first["id"], first["order"], first["title"]) == (lesson.pk, 0, "Equations")
     assert second["contents"] == []
     text, image = first["contents"]
     assert list(text) == ["order", "item", "type", "value"]
