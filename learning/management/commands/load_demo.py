@@ -5,6 +5,8 @@ only when missing, so a second run changes nothing. The images are drawn with Pi
 at run time; the video clip ships in learning/demo_assets/.
 """
 
+import importlib
+import importlib.util
 import io
 from pathlib import Path
 
@@ -90,13 +92,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, size="small", **options):
+        # Fail before building anything when the large builder is missing.
+        build_large = self.large_builder() if size == "large" else None
         with transaction.atomic():
             users = self.make_users()
             catalog = self.make_site_tree()
             grant_instructor_page_permissions(catalog)
             self.make_catalogue(catalog, users)
-        if size == "large":
-            self.build_large()
+        if build_large:
+            build_large(self.stdout)
         self.print_summary()
 
     # --- users -------------------------------------------------------------------
@@ -323,17 +327,14 @@ class Command(BaseCommand):
 
     # --- large and summary -------------------------------------------------------
 
-    def build_large(self):
-        try:
-            from learning import demo_large
-        except ModuleNotFoundError as error:
-            if error.name != "learning.demo_large":
-                raise
+    def large_builder(self):
+        # Written separately (learning/demo_large.py); imported only when asked for.
+        if importlib.util.find_spec("learning.demo_large") is None:
             raise CommandError(
                 "--size large needs learning/demo_large.py, which is not in this "
-                "checkout yet; run without --size for the small demo."
-            ) from error
-        demo_large.build(self.stdout)
+                "checkout; run without --size for the small demo."
+            )
+        return importlib.import_module("learning.demo_large").build
 
     def print_summary(self):
         self.stdout.write(
