@@ -120,3 +120,23 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases; serialized rollback that survives Playwright.
+
+    Django keeps the data a `serialized_rollback` test restores on the connection
+    object, and connections are context-local: once Playwright's sync API has started,
+    tests run in another context whose fresh connection lacks it, so a transactional
+    browser test would find the migrations' rows (root page, locale) flushed away.
+    Putting the data on the connection class makes every context see it.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+    yield
