@@ -167,6 +167,7 @@ def seed(env, database, reseed):
         manage(["migrate", "--noinput", "-v0"], env)
         migrated = time.monotonic()
         result = manage(["load_demo", "--size", "large"], env)
+        psql("ANALYZE", database)  # fresh planner statistics after the bulk load
         log(
             f"migrate {migrated - started:.0f} s, load_demo --size large "
             f"{time.monotonic() - migrated:.0f} s: {result.stdout.strip()[-200:]}"
@@ -287,12 +288,7 @@ def discover(base_url):
     _s, body, _h = fetch(f"{base_url}/api/me/courses/", headers=auth)
     mine = json.loads(body)["results"]
     if mine:
-        first = mine[0]
-        course_id = (
-            first.get("course", first).get("id")
-            if isinstance(first.get("course"), dict)
-            else first.get("course") or first.get("id")
-        )
+        course_id = mine[0]["course"]["id"]
     else:
         _s, body, _h = fetch(f"{base_url}/api/courses/")
         course_id = json.loads(body)["results"][0]["id"]
@@ -301,9 +297,7 @@ def discover(base_url):
     course = json.loads(body)
     _s, body, _h = fetch(f"{base_url}/api/v2/pages/{course['meta']['parent']['id']}/")
     subject = json.loads(body)
-    _s, body, _h = fetch(
-        f"{base_url}/api/v2/pages/?child_of={course_id}&limit=1&order=path"
-    )
+    _s, body, _h = fetch(f"{base_url}/api/v2/pages/?child_of={course_id}&limit=1")
     module = json.loads(body)["items"][0]
     return {
         "catalogue": ("/courses/", False),
@@ -334,12 +328,14 @@ def wrk(url, connections, duration, cookie=None, threads=2):
     ).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
+    nan = float("nan")  # no request finished: no latency to report
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50_ms": parse_latency(latency["50"]),
-        "p99_ms": parse_latency(latency["99"]),
-        "errors": int(bad.group(1)) if bad else 0,
-        "socket_errors": "Socket errors" in output,
+        "p50_ms": parse_latency(latency["50"]) if "50" in latency else nan,
+        "p99_ms": parse_latency(latency["99"]) if "99" in latency else nan,
+        "errors": (int(bad.group(1)) if bad else 0)
+        + (int(timeouts.group(1)) if timeouts else 0),
     }
 
 
@@ -496,6 +492,7 @@ def main():
 
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="educa-bench-"))
+    workdir.chmod(0o755)  # nginx's workers run as an unprivileged user
     processes = Processes(workdir)
     try:
         rows = measure(args, processes, workdir)
