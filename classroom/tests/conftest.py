@@ -3,7 +3,6 @@ whose contents use a text block, an image, a document and a video."""
 
 import json
 
-import factory.django
 import pytest
 import wagtail_factories
 from django.core.files.base import ContentFile
@@ -11,13 +10,6 @@ from wagtailmedia.models import get_media_model
 
 from classroom.models import Enrollment
 from learning.factories import ModulePageFactory, UserFactory
-
-if not hasattr(factory.django, "slugify"):
-    # learning/factories.py calls factory.django.slugify, which factory_boy 3.3 lacks
-    # (reported to its owner); give it Django's until that is fixed.
-    from django.utils.text import slugify
-
-    factory.django.slugify = slugify
 
 # 2 000 distinct bytes so that range answers can be checked byte for byte.
 VIDEO_BYTES = bytes(range(256)) * 7 + bytes(range(208))
