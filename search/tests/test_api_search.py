@@ -1,0 +1,30 @@
+"""`/api/courses/?search=` answers with the site search's courses, best first."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def search_api(client, **params):
+    response = client.get("/api/courses/", params)
+    assert response.status_code == 200, response.content
+    return [course["title"] for course in response.json()["results"]]
+
+
+def test_api_finds_a_course_by_a_word_in_its_module(
+    client, algebra, maths, make_course
+):
+    make_course(maths, "Geometry", "Angles.")
+
+    assert search_api(client, search="quadratic") == ["Algebra"]
+
+
+def test_api_lists_courses_in_relevance_order(client, algebra, maths, make_course):
+    make_course(maths, "Quadratic functions", "Parabolas.")
+
+    assert search_api(client, search="quadratic") == ["Quadratic functions", "Algebra"]
+
+
+@pytest.mark.parametrize("term", ['"quadratic', "NOT AND OR", "я" * 5000, "\x00", "🎉"])
+def test_api_answers_odd_search_terms(client, algebra, term):
+    search_api(client, search=term)
