@@ -164,6 +164,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 f"message is too long (at most {settings.CHAT_MAX_LENGTH} characters)"
             )
             return
+        budget = settings.CHAT_ROOM_DELIVERIES_PER_SECOND
+        if budget and not await presence_store().within_budget(self.room, budget):
+            # The room as a whole is at capacity: refusing now loses nothing,
+            # queueing would delay (or, in stock layers, drop) everyone's messages.
+            await self.send_error("slow down")
+            return
         # Stored first: whatever a member receives can be fetched again later.
         wire = await message_writer().save(self.course_id, self.user, text)
         await self.broadcast(wire)

@@ -32,6 +32,7 @@ class LocalPresence:
 
     def __init__(self):
         self.rooms = {}
+        self.counts = {}  # (room, second) -> messages
 
     async def join(self, room, connection, user_id, name):
         self.rooms.setdefault(room, {})[connection] = (user_id, name)
@@ -47,6 +48,16 @@ class LocalPresence:
 
     async def members(self, room):
         return _members(self.rooms.get(room, {}))
+
+    async def within_budget(self, room, deliveries_per_second):
+        """Count a message into the room's current second; False when over budget."""
+        second = int(time.time())
+        key = (room, second)
+        if any(k[1] != second for k in self.counts):
+            self.counts = {k: v for k, v in self.counts.items() if k[1] == second}
+        self.counts[key] = self.counts.get(key, 0) + 1
+        size = max(1, len(self.rooms.get(room, {})))
+        return self.counts[key] <= max(1, deliveries_per_second // size)
 
 
 class RedisPresence:
@@ -109,6 +120,20 @@ class RedisPresence:
     async def members(self, room):
         raw = await self._client().hgetall(self._key(room))
         return _members(await self._live(room, raw))
+
+    async def within_budget(self, room, deliveries_per_second):
+        """Count a message into the room's current second, across processes.
+
+        A message costs one delivery per connection in the room, so the room may
+        take `deliveries_per_second // connections` messages each second.
+        """
+        key = f"{self.prefix}:chat:rate:{room}:{int(time.time())}"
+        async with self._client().pipeline(transaction=False) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 5)
+            pipe.hlen(self._key(room))
+            count, _, size = await pipe.execute()
+        return count <= max(1, deliveries_per_second // max(1, size))
 
     async def _live(self, room, raw):
         now = time.time()

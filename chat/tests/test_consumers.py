@@ -336,3 +336,28 @@ async def test_socket_from_a_foreign_origin_is_refused(enrolled, course):
     )
     connected, _ = await communicator.connect()
     assert not connected
+
+
+async def test_busy_room_refuses_messages_past_its_delivery_budget(
+    connect_as, enrolled, instructor, course, settings, monkeypatch
+):
+    # Two connections: a budget of 4 deliveries a second is 2 messages a second.
+    settings.CHAT_ROOM_DELIVERIES_PER_SECOND = 4
+    now = [1_800_000_000.0]
+    monkeypatch.setattr("chat.presence.time.time", lambda: now[0])
+    alice = await connect_as(enrolled)
+    await joined(alice)
+    teacher = await connect_as(instructor)
+    await joined(teacher)
+    await next_frame(alice, "presence")
+
+    for n in range(3):
+        await alice.send_json_to({"message": f"busy {n}"})
+    frames = [await alice.receive_json_from() for _ in range(3)]
+    assert [f.get("message") for f in frames] == ["busy 0", "busy 1", None]
+    assert frames[2] == {"error": "slow down"}
+    assert await stored_texts(course) == ["busy 0", "busy 1"]
+
+    now[0] += 1
+    await alice.send_json_to({"message": "next second"})
+    assert (await next_frame(alice, "chat_message"))["message"] == "next second"

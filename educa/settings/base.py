@@ -271,6 +271,9 @@ SPECTACULAR_SETTINGS = {
 CHAT_RATE_PER_SECOND = float(env("CHAT_RATE_PER_SECOND", "5"))
 CHAT_RATE_BURST = int(env("CHAT_RATE_BURST", "10"))
 CHAT_MAX_LENGTH = 2000
+# What one room may cost per second in deliveries (messages x connections), across
+# processes; past it senders are told to slow down. 0 turns the room limit off.
+CHAT_ROOM_DELIVERIES_PER_SECOND = int(env("CHAT_ROOM_DELIVERIES_PER_SECOND", "10000"))
 
 LOGGING = {
     "version": 1,
