@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from classroom.access import can_view_contents
-from classroom.models import ModuleCompletion
+from classroom.models import Enrollment, ModuleCompletion
 from classroom.tests.conftest import VIDEO_BYTES, client_for
 
 ROLES = [
@@ -151,3 +151,26 @@ def test_module_files_are_not_served_from_media_url(
     client.force_login(enrolled)
     assert client.get(media.file.url).status_code == 404
     assert client.get(document.file.url).status_code == 404
+
+
+def test_outsider_is_sent_to_course_page_with_a_message_and_enroll_button(
+    client, outsider, course
+):
+    client.force_login(outsider)
+    response = client.get(course.modules().first().url, follow=True)
+    assert response.redirect_chain == [(course.url, 302)]
+    page = response.content.decode()
+    assert "Enroll in this course to open its modules." in page
+    assert ">Enroll</button>" in page
+
+
+def test_anonymous_visitor_comes_back_to_the_module_after_login(
+    client, student, course
+):
+    module = course.modules().first()
+    Enrollment.objects.create(student=student, course=course)
+    login_url = client.get(module.url)["Location"]
+    response = client.post(
+        login_url, {"username": "student", "password": "pass-word-123"}
+    )
+    assert response["Location"] == module.url
