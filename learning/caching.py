@@ -86,8 +86,19 @@ def catalogue_changed():
 
 
 def context(request):
-    """Template context processor: `catalogue_generation`, read only when used."""
-    return {"catalogue_generation": catalogue_generation}
+    """Template context processor: `catalogue_generation`, read only when used.
+
+    Django calls a callable context value when a template resolves it; the token is
+    read at most once per request however many fragments vary on it.
+    """
+    read = []
+
+    def generation():
+        if not read:
+            read.append(catalogue_generation())
+        return read[0]
+
+    return {"catalogue_generation": generation}
 
 
 # --- Front cache purges -----------------------------------------------------------
