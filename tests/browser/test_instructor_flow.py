@@ -1,0 +1,95 @@
+# ruff: noqa: S101, S105 - pytest asserts, a test password (pyproject ignores them only under */tests/*)
+"""An instructor writes and publishes a course in the Wagtail admin; a visitor finds it.
+
+Drives Debian's Chromium against pytest-django's live server. The admin's DOM is
+Wagtail 8.0's: selectors are its ids, roles and titles.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from learning.factories import ImageFactory, SubjectPageFactory, UserFactory
+from learning.models import CoursePage, ModulePage
+from learning.permissions import setup_instructors_group
+
+PASSWORD = "a-long-demo-password"
+
+pytestmark = [
+    pytest.mark.browser,
+    # serialized_rollback: the live server needs a committed database, and the
+    # data migrations' rows (root page, collections, groups) come back afterwards.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def setup(catalog):
+    subject = SubjectPageFactory(parent=catalog, title="Mathematics")
+    instructor = UserFactory(username="irene", password=PASSWORD)
+    instructor.groups.add(setup_instructors_group())
+    ImageFactory(title="Triangle figure", uploaded_by_user=instructor)
+    return subject, instructor
+
+
+def log_in_to_admin(page, base_url, username):
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/admin/")
+
+
+def publish(page):
+    """Open the footer's action menu and press Publish; wait for the explorer."""
+    page.locator("footer").get_by_role("button", name="More actions").click()
+    page.locator('footer button[name="action-publish"]').click()
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/$"))
+
+
+def test_instructor_publishes_a_course_that_a_visitor_finds(
+    page, browser, live_server, setup
+):
+    subject, instructor = setup
+    base = live_server.url
+    log_in_to_admin(page, base, "irene")
+
+    # A course under the subject: only courses may go there, so Wagtail opens its form.
+    page.goto(f"{base}/admin/pages/{subject.pk}/add_subpage/")
+    page.wait_for_url(re.compile(r"/admin/pages/add/learning/coursepage/\d+/$"))
+    page.fill("#id_title", "Trigonometry for beginners")
+    publish(page)
+    course = CoursePage.objects.get(title="Trigonometry for beginners")
+    assert course.live
+    assert course.owner == instructor
+
+    # A module holding a text block and an image.
+    page.goto(f"{base}/admin/pages/{course.pk}/add_subpage/")
+    page.wait_for_url(re.compile(r"/admin/pages/add/learning/modulepage/\d+/$"))
+    page.fill("#id_title", "Angles and triangles")
+    page.get_by_title("Insert a block").first.click()
+    page.get_by_role("option", name="Text").click()
+    editor = page.locator(".public-DraftEditor-content").last
+    editor.click()
+    editor.type("The angles of a triangle add up to 180 degrees.")
+    page.get_by_title("Insert a block").last.click()
+    page.get_by_role("option", name="Image").click()
+    page.get_by_role("button", name="Choose an image").last.click()
+    page.get_by_role("link", name="Triangle figure").click()
+    expect(page.locator(".chooser__title", has_text="Triangle figure")).to_be_visible()
+    publish(page)
+    module = ModulePage.objects.get(title="Angles and triangles")
+    assert module.live
+    assert [block.block_type for block in module.body] == ["text", "image"]
+
+    # A visitor, in a browser of their own, finds the course in the catalogue.
+    visitor = browser.new_context().new_page()
+    visitor.goto(f"{base}/courses/")
+    card = visitor.get_by_role("link", name=re.compile("Trigonometry for beginners"))
+    expect(card).to_be_visible()
+    card.click()
+    heading = visitor.get_by_role("heading", name="Trigonometry for beginners")
+    expect(heading).to_be_visible()
+    expect(visitor.get_by_text("Angles and triangles")).to_be_visible()
+    visitor.context.close()
