@@ -47,8 +47,12 @@ def published_courses():
     subject_id = SubjectPage.objects.filter(
         path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
     ).values("pk")[:1]
-    return CoursePage.objects.catalogue().annotate(
-        subject_id=Subquery(subject_id, output_field=IntegerField())
+    return (
+        CoursePage.objects.catalogue()
+        # The catalogue's cards need owners and image renditions; the API does not.
+        .select_related(None)
+        .prefetch_related(None)
+        .annotate(subject_id=Subquery(subject_id, output_field=IntegerField()))
     )
 
 
