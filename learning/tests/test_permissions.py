@@ -219,3 +219,17 @@ def test_user_outside_the_group_has_no_admin(client, student):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_admin_api_does_not_show_another_instructors_module_bodies(
+    client, tomas, irenes_course
+):
+    module = irenes_course.get_children().get()
+    client.force_login(tomas)
+    for url in (
+        f"/admin/api/main/pages/?child_of={irenes_course.pk}&fields=body",
+        f"/admin/api/main/pages/{module.pk}/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert '"body"' not in response.content.decode()
