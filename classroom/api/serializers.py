@@ -42,7 +42,8 @@ class ModuleWithContentsSerializer(ModuleSerializer):
     def get_contents(self, module):
         request = self.context.get("request")
         render_context = {
-            "request": request,
+            # Block templates get Django's request, as on the site (not DRF's).
+            "request": getattr(request, "_request", request),
             "page": module,
             "self": module,
             "course": self.context.get("course"),
