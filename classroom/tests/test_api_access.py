@@ -354,3 +354,27 @@ def test_marking_a_module_of_another_course_done_is_404(api, course, enrolled):
         assert response.status_code == 404
         assert response.json()["detail"]
     assert not ModuleCompletion.objects.exists()
+
+
+def test_the_books_client_calls_work(api, course, student):
+    """The calls of the book's API client, in its order, against our API."""
+    base_url = "/api/"
+
+    subjects = api.get(f"{base_url}subjects/").json()["results"]
+    courses = api.get(f"{base_url}courses/").json()["results"]
+    assert [s["title"] for s in subjects] == ["Mathematics"]
+    assert [c["title"] for c in courses] == ["Algebra"]
+
+    for item in courses:
+        response = api.post(
+            f"{base_url}courses/{item['id']}/enroll/", **basic("student")
+        )
+        assert response.status_code == 200
+        assert response.json() == {"enrolled": True}
+
+    contents = api.get(f"{base_url}courses/{course.pk}/contents/", **basic("student"))
+    assert contents.status_code == 200
+    assert [m["title"] for m in contents.json()["modules"]] == [
+        "Equations",
+        "Inequalities",
+    ]
