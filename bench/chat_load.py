@@ -106,7 +106,11 @@ class Client:
         begin = time.time()
         for seq in range(messages):
             text = f"{MARK}{self.index}:{seq}:{time.time():.6f}"
-            await self.socket.send(json.dumps({"message": text}))
+            try:
+                await self.socket.send(json.dumps({"message": text}))
+            except Exception as error:  # noqa: BLE001 (the server dropped us)
+                self.stats["dropped"][f"send: {type(error).__name__}"] += 1
+                return
             self.sent += 1
             # Keep to the schedule even if a send was slow.
             delay = begin + (seq + 1) * interval - time.time()
