@@ -116,7 +116,9 @@ function handle(frame) {
   if (frame.type === "chat_message") {
     insertMessage(frame);
   } else if (frame.type === "history") {
+    const fromBottom = list.scrollHeight - list.scrollTop;
     frame.messages.forEach(insertMessage);
+    if ("before" in frame) list.scrollTop = list.scrollHeight - fromBottom;
     if ("after" in frame) {
       if (frame.has_more) catchUp();
     } else {
@@ -172,8 +174,15 @@ form.addEventListener("submit", (event) => {
   }
 });
 
-olderButton.addEventListener("click", () => {
+function loadOlder() {
+  if (olderButton.hidden || olderButton.disabled || firstId === null) return;
   if (send({ type: "history", before: firstId })) olderButton.disabled = true;
+}
+
+olderButton.addEventListener("click", loadOlder);
+// Scrolling back to the top asks for the page before it, like the button.
+list.addEventListener("scroll", () => {
+  if (list.scrollTop < 20) loadOlder();
 });
 
 // Coming back online or to the tab: try now instead of waiting out the back-off.
