@@ -233,3 +233,25 @@ def test_progress_is_per_student(enrolled, course):
     mark_done(other, modules_of(course)[0])
     assert progress_of(enrolled, course).done == 0
     assert progress_of(other, course).done == 1
+
+
+def test_done_module_ids_tag_is_per_user(rf, enrolled, outsider, course):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import Context, Template
+
+    first = modules_of(course)[0]
+    mark_done(enrolled, first)
+    template = Template(
+        "{% load classroom_tags %}{% done_module_ids course as done %}"
+        "{% for pk in done %}{{ pk }}{% endfor %}"
+    )
+    for user, expected in [
+        (enrolled, str(first.pk)),
+        (outsider, ""),
+        (AnonymousUser(), ""),
+    ]:
+        request = rf.get("/")
+        request.user = user
+        assert (
+            template.render(Context({"request": request, "course": course})) == expected
+        )
