@@ -33,11 +33,27 @@ def redis_url():
     )
 
 
+def ensure_wagtail_baseline():
+    """Put back what migrations create and a transactional test's flush removes:
+    the default locale, the root page and collection, the Instructors group."""
+    from wagtail.models import Collection, Locale, Page
+
+    from learning.permissions import setup_instructors_group
+
+    locale, _ = Locale.objects.get_or_create(language_code="en")
+    if not Page.get_first_root_node():
+        Page.add_root(title="Root", slug="root", locale=locale)
+    if not Collection.get_first_root_node():
+        Collection.add_root(name="Root")
+    setup_instructors_group()
+
+
 @pytest.fixture
 def site_tree(db):
     """Home page as the default site's root and the catalogue under it."""
     from learning.factories import build_site_tree
 
+    ensure_wagtail_baseline()
     home, catalog = build_site_tree()
     return catalog
 
@@ -53,10 +69,9 @@ def instructor(db):
 
     from learning.factories import UserFactory
 
+    ensure_wagtail_baseline()
     user = UserFactory(username="instructor", is_staff=False)
-    group = Group.objects.filter(name="Instructors").first()
-    if group:
-        user.groups.add(group)
+    user.groups.add(Group.objects.get(name="Instructors"))
     return user
 
 
@@ -83,7 +98,13 @@ def course(catalog, instructor):
     return course
 
 
-@pytest.fixture(scope="session")
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in
+    the main thread while a browser is open, which asyncio-based tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="module")
 def browser():
     """Headless Debian Chromium through Playwright (never a downloaded browser)."""
     if not shutil.which(CHROMIUM):
@@ -92,15 +113,22 @@ def browser():
         pytest.skip(f"{CHROMIUM} is not installed")
     # Playwright's sync API runs an event loop in this thread; the live server's
     # database calls happen in its own thread, so this only unblocks fixtures.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
