@@ -87,6 +87,7 @@ class DocumentFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Document {n}")
     file = factory.django.FileField(filename="notes.txt", data=b"Lecture notes.\n")
+    file_size = factory.LazyAttribute(lambda document: document.file.size)
     collection = factory.LazyFunction(root_collection)
 
 

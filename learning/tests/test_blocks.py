@@ -54,6 +54,7 @@ def test_file_block_links_to_the_document_with_its_type():
     assert f'href="{document.url}"' in html
     assert "Lecture notes" in html
     assert "TXT" in html
+    assert "15\xa0bytes" in html
     assert "Print me" in html
 
 

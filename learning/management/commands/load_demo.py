@@ -303,6 +303,8 @@ class Command(BaseCommand):
         document.file.save(
             f"{slug(course_title)}-notes.txt", ContentFile(text.encode()), save=False
         )
+        # As the admin's upload form does: size and hash are stored with the file.
+        document._set_document_file_metadata()
         document.save()
         return document
 
