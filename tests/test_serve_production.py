@@ -94,6 +94,18 @@ def test_redis_backs_the_cache_sessions_and_front_cache_purges(tmp_path):
     assert purge["BACKEND"].endswith("HTTPBackend")
 
 
+def test_every_front_cache_is_purged(tmp_path):
+    backends = production_setting(
+        ["WAGTAILFRONTENDCACHE"],
+        tmp_path,
+        FRONTEND_CACHE_URL="http://10.0.0.1, http://10.0.0.2",
+    )["WAGTAILFRONTENDCACHE"]
+    assert sorted(b["LOCATION"] for b in backends.values()) == [
+        "http://10.0.0.1",
+        "http://10.0.0.2",
+    ]
+
+
 def test_plain_http_on_this_machine_is_an_explicit_choice(tmp_path):
     default = production_setting(
         ["SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE"], tmp_path

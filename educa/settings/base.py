@@ -209,12 +209,14 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # FRONT_CACHE_SECONDS and purged on publish/unpublish/move/delete through
 # FRONTEND_CACHE_URL (where the cache accepts PURGE requests; unset: no purging).
 FRONT_CACHE_SECONDS = env_int_or("FRONT_CACHE_SECONDS", 600)
-if env("FRONTEND_CACHE_URL"):
+# Several front caches (one per machine): a comma-separated list.
+if env_list("FRONTEND_CACHE_URL"):
     WAGTAILFRONTENDCACHE = {
-        "default": {
+        ("default" if n == 0 else f"cache{n}"): {
             "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
-            "LOCATION": env("FRONTEND_CACHE_URL"),
+            "LOCATION": location,
         }
+        for n, location in enumerate(env_list("FRONTEND_CACHE_URL"))
     }
 
 # Wagtail
