@@ -320,7 +320,8 @@ def parse_latency(text):
 
 
 def wrk(url, connections, duration, cookie=None, threads=2):
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s",
+               "--timeout", "10s", "--latency"]  # fmt: skip
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(
