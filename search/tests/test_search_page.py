@@ -172,7 +172,19 @@ def test_quotes_and_operators_are_searched_as_words(client, algebra):
 def test_cyrillic_words_are_found(client, maths, make_course):
     make_course(maths, "Алгебра", "Квадратное уравнение и его корни.")
 
-    assert ">Алгебра</a>" in search(client, q="уравнение")
+    html = search(client, q="Уравнение")
+
+    assert ">Алгебра</a>" in html
+    assert "Квадратное <mark>уравнение</mark> и его корни." in html
+
+
+def test_matching_subjects_are_linked(client, algebra, make_subject):
+    astronomy = make_subject("Astronomy", description="Stars and telescopes.")
+
+    html = search(client, q="telescopes")
+
+    assert f'<a href="{astronomy.url}">Astronomy</a>' in html
+    assert "0 courses found" in html
 
 
 def build_courses(maths, make_course, make_module, count):
