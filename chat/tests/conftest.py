@@ -25,6 +25,21 @@ def own_channel_layer(settings):
     settings.CHANNEL_LAYERS = layers
 
 
+@pytest.fixture(autouse=True)
+def close_database_thread_connections():
+    """Close what async tests left open in asgiref's database thread.
+
+    Async ORM calls and sync_to_async run in one shared worker thread whose
+    connection would otherwise outlive the test and block dropping the test
+    database on PostgreSQL.
+    """
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
 @pytest.fixture
 def course(catalog, instructor):
     """A published course owned by `instructor` (slugs given: see the report)."""
