@@ -1,16 +1,30 @@
 """The one access rule: who may see a course's contents (DESIGN.md, "Who sees what").
 
 Page serving, the API, search snippets, protected files and the chat consumer all ask
-`can_view_contents`; nothing else decides it.
+`can_view_contents` (or `viewable_course_ids` for a list); nothing else decides it.
 """
 
 from classroom.models import Enrollment
 
 
-def can_view_contents(user, course):
-    """Enrolled students, the course's owner and superusers may see its contents."""
+def viewable_course_ids(user, courses):
+    """The pks of `courses` whose contents `user` may see, in at most one query.
+
+    Enrolled students, the course's owner and superusers may see a course's contents.
+    """
+    courses = list(courses)
     if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or course.owner_id == user.pk:
-        return True
-    return Enrollment.objects.filter(student=user, course_id=course.pk).exists()
+        return set()
+    if user.is_superuser:
+        return {course.pk for course in courses}
+    owned = {course.pk for course in courses if course.owner_id == user.pk}
+    others = [course.pk for course in courses if course.pk not in owned]
+    if not others:
+        return owned
+    enrolled = Enrollment.objects.filter(student=user, course_id__in=others)
+    return owned | set(enrolled.values_list("course_id", flat=True))
+
+
+def can_view_contents(user, course):
+    """May `user` see the modules of `course`? (The rule is `viewable_course_ids`.)"""
+    return course.pk in viewable_course_ids(user, [course])

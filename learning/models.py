@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -96,9 +96,7 @@ class SubjectQuerySet(PageQuerySet):
     def with_course_counts(self):
         """Annotate `total_courses`: published courses in each subject."""
         live_courses = (
-            CoursePage.objects.live()
-            .public()
-            .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+            CoursePage.objects.live().public().filter(children_of_outer_page())
         )
         return self.annotate(
             total_courses=Coalesce(
@@ -144,9 +142,7 @@ class SubjectPage(OwnedPagePermissionsMixin, Page):
 class CourseQuerySet(PageQuerySet):
     def with_module_counts(self):
         """Annotate `total_modules`: published modules in each course."""
-        live_modules = ModulePage.objects.live().filter(
-            path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1
-        )
+        live_modules = ModulePage.objects.live().filter(children_of_outer_page())
         return self.annotate(
             total_modules=Coalesce(
                 Subquery(
@@ -293,6 +289,20 @@ class ModulePage(OwnedPagePermissionsMixin, Page):
                 modules[position + 1] if position + 1 < len(modules) else None
             )
         return context
+
+
+def children_of_outer_page():
+    """Children of the outer query's page, as a range on the indexed `path`.
+
+    A child's path is its parent's plus four characters of 0-9A-Z; `startswith`
+    on an outer reference becomes a LIKE that no index serves (a scan per row on
+    PostgreSQL), a range does not.
+    """
+    return Q(
+        depth=OuterRef("depth") + 1,
+        path__gt=OuterRef("path"),
+        path__lt=Concat(OuterRef("path"), Value("ZZZZZ")),
+    )
 
 
 def paginate(request, queryset, per_page=CATALOG_PAGE_SIZE):

@@ -23,7 +23,7 @@ from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
 from wagtailmedia.models import get_media_model
 
-from learning.access import can_view_contents
+from learning.access import viewable_course_ids
 from learning.models import CoursePage, ModulePage, SubjectPage
 
 # Only the start of a long query is read: nobody types more on purpose, and every
@@ -300,11 +300,10 @@ def site_search(query, user, subject=None, page=None, per_page=SEARCH_PAGE_SIZE)
 def _course_results(ranked, hits, subject_of, terms, user):
     """The CourseResults of one page of (path, pk) pairs."""
     courses = CoursePage.objects.catalogue().in_bulk([pk for _path, pk in ranked])
-    visible = {
-        pk: can_view_contents(user, courses[pk])
-        for path, pk in ranked
-        if hits[path] and pk in courses
-    }
+    readable = viewable_course_ids(
+        user, [courses[pk] for path, pk in ranked if hits[path] and pk in courses]
+    )
+    visible = {pk: pk in readable for _path, pk in ranked}
     shown_ids = [
         module_pk
         for path, pk in ranked

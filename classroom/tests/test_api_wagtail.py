@@ -13,7 +13,7 @@ from classroom.models import Enrollment
 from learning.factories import CoursePageFactory, ModulePageFactory
 
 PASSWORD = "pass-word-123"  # noqa: S105 - UserFactory's test password
-SECRET = "<p>The answer is 42.</p>"
+SECRET = "<p>The answer is xylophone-secret.</p>"
 
 
 def basic(username):
@@ -111,7 +111,7 @@ def test_module_body_only_for_those_who_may_see_it(
     else:
         assert detail["body"] is None
         assert bodies[module.pk] is None
-        assert "42" not in str(listing) + str(detail)
+        assert "xylophone-secret" not in str(listing) + str(detail)
 
 
 def test_images_documents_and_media_endpoints(api, db):
