@@ -72,6 +72,33 @@ MODULES = [
     ("Review", "Check what you learnt and where to go next."),
 ]
 
+# One idea taught in one module only ("Key ideas"), so that searching for it finds
+# that course first.
+KEY_IDEAS = {
+    "Algebra basics": "The quadratic formula solves every equation of the form "
+    "ax² + bx + c = 0.",
+    "Geometry in the plane": "Pythagoras' theorem ties the hypotenuse of a right "
+    "triangle to its other two sides.",
+    "Probability for everyone": "Bayes' theorem updates a belief when new evidence "
+    "arrives.",
+    "Python from scratch": "A list comprehension builds a new list from an old one "
+    "in a single line.",
+    "Web development with Django": "A migration records each change to your models "
+    "so that the database can follow.",
+    "Data structures": "A hash table finds a key in constant time on average.",
+    "Spanish for travellers": "Ordering tapas: ¿me pone una ración de patatas "
+    "bravas, por favor?",
+    "English writing workshop": "A topic sentence tells the reader what the "
+    "paragraph will prove.",
+    "French pronunciation": "French has four nasal vowels: on, an, in and un.",
+    "Introduction to physics": "Newton's second law: force equals mass times "
+    "acceleration.",
+    "Everyday chemistry": "Baking soda and vinegar give off carbon dioxide in an "
+    "acid-base reaction.",
+    "Astronomy: the night sky": "Polaris, the pole star, shows where north is all "
+    "night long.",
+}
+
 COLOURS = [
     ((47, 91, 234), (106, 69, 217)),
     ((16, 150, 110), (24, 98, 160)),
@@ -219,6 +246,8 @@ class Command(BaseCommand):
             "<ul><li>Read the explanation.</li><li>Look at the figure.</li>"
             "<li>Try the exercise before checking the answer.</li></ul>",
         }
+        if position == 1 and course_title in KEY_IDEAS:
+            text["value"] += f"<p><b>Key idea:</b> {KEY_IDEAS[course_title]}</p>"
         extra = [
             {"type": "image", "value": {"image": figure.pk, "caption": figure.title}},
             {
