@@ -1,6 +1,7 @@
 """Wagtail API v2 (`/api/v2/`): pages, images, documents and media.
 
-Only published, public pages appear (Wagtail's own page queryset). A module's `body`
+Only published, public pages appear (Wagtail's own page queryset); `?search=` finds
+subjects and courses, never modules. A module's `body`
 is given only to callers who may see its course's contents; everybody else gets
 `"body": null`, as in the DRF API. Video and audio files are linked through the
 protected view, never through MEDIA_URL.
@@ -55,6 +56,15 @@ class ProtectedPagesAPIViewSet(PagesAPIViewSet):
     """Wagtail's pages endpoint with module bodies behind the access rule."""
 
     base_serializer_class = PageSerializer
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset()
+        if "search" in self.request.GET:
+            # A search over module bodies would tell an outsider whether a word is
+            # in a course it may not read; modules are found through /search/ and
+            # /api/courses/?search=, which apply the access rule to what they show.
+            queryset = queryset.not_type(ModulePage)
+        return queryset
 
 
 class ProtectedMediaDownloadUrlField(MediaDownloadUrlField):

@@ -143,3 +143,17 @@ def test_media_files_are_linked_through_the_protected_view(api, db):
         f"/protected-media/{media.pk}/lecture.mp4"
     )
     assert "/media/media/" not in str(item)
+
+
+def test_search_never_tells_outsiders_what_a_module_body_holds(api, course):
+    module = course.get_children().first().specific
+    module.body = [("text", "<p>zanzibarword</p>")]
+    module.save_revision().publish()
+
+    found = api.get("/api/v2/pages/", {"search": "zanzibarword"}).json()
+    typed = api.get(
+        "/api/v2/pages/", {"search": "zanzibarword", "type": "learning.ModulePage"}
+    ).json()
+
+    assert found["items"] == []
+    assert typed["items"] == []
