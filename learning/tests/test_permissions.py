@@ -32,6 +32,13 @@ def assert_refused(client, url, method="get", data=None):
     assert "you do not have permission" in response.content.decode()
 
 
+def assert_edit_forbidden(client, url, method="get", data=None):
+    """The edit view of a page one may not edit: 403, for scripts and browsers."""
+    call = getattr(client, method)
+    assert call(url, data or {}, **XHR).status_code == 403
+    assert call(url, data or {}).status_code == 403
+
+
 def make_instructor(username):
     user = UserFactory(username=username)
     user.groups.add(setup_instructors_group())
@@ -104,10 +111,10 @@ def test_instructor_edits_own_course(client, irene, irenes_course):
 
 def test_instructor_cannot_edit_another_instructors_course(client, irene, tomas_course):
     client.force_login(irene)
-    assert_refused(client, f"/admin/pages/{tomas_course.pk}/edit/")
+    assert_edit_forbidden(client, f"/admin/pages/{tomas_course.pk}/edit/")
     module = tomas_course.get_children().first()
-    assert_refused(client, f"/admin/pages/{module.pk}/edit/")
-    assert_refused(
+    assert_edit_forbidden(client, f"/admin/pages/{module.pk}/edit/")
+    assert_edit_forbidden(
         client,
         f"/admin/pages/{tomas_course.pk}/edit/",
         method="post",
@@ -154,7 +161,7 @@ def test_instructor_cannot_create_a_subject(client, irene, catalog):
 
 def test_instructor_cannot_change_a_subject(client, irene, subject):
     client.force_login(irene)
-    assert_refused(client, f"/admin/pages/{subject.pk}/edit/")
+    assert_edit_forbidden(client, f"/admin/pages/{subject.pk}/edit/")
     assert not subject.permissions_for_user(irene).can_unpublish()
 
 
