@@ -1,6 +1,8 @@
 # ruff: noqa: S101 - pytest asserts (pyproject ignores S101 only under */tests/*)
 """Two people chat live in the browser; a third, not enrolled, is turned away."""
 
+import contextlib
+
 import pytest
 from playwright.sync_api import expect
 
@@ -10,12 +12,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def chat_site():
-    """One server process (in-memory channel layer) with its own database."""
+def chat_database():
+    """A database for the server process, with a room and its members."""
     with live_database() as database_url:
-        plan = make_members(database_url, clients=1)
-        with servers(database_url, count=1) as urls:
-            yield urls[0], plan
+        yield database_url, make_members(database_url, clients=1)
 
 
 def open_room(browser, server, room, member):
@@ -34,11 +34,16 @@ def say(page, text):
     page.get_by_role("button", name="Send").click()
 
 
-def test_student_and_instructor_chat_and_outsider_is_turned_away(browser, chat_site):
-    server, plan = chat_site
+def test_student_and_instructor_chat_and_outsider_is_turned_away(
+    browser, chat_database
+):
+    database_url, plan = chat_database
     room = plan["rooms"][0]
     student, teacher = plan["clients"][0], plan["teacher"]
     contexts = []
+    # One server process (in-memory channel layer); stopped before the end.
+    site = contextlib.ExitStack()
+    server = site.enter_context(servers(database_url, count=1))[0]
     try:
         context, alice, response = open_room(browser, server, room, student)
         contexts.append(context)
@@ -83,6 +88,13 @@ def test_student_and_instructor_chat_and_outsider_is_turned_away(browser, chat_s
         # The teacher leaves: the student's list of who is online follows.
         contexts[1].close()
         expect(alice.locator("#chat-online li")).to_have_text([student["username"]])
+
+        # The server goes away: the page says so and keeps trying to reconnect.
+        site.close()
+        status = alice.locator("#chat-status")
+        expect(status).to_have_attribute("data-state", "offline")
+        expect(status).to_contain_text("reconnecting")
     finally:
         for context in contexts:
             context.close()
+        site.close()
