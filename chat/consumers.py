@@ -11,6 +11,7 @@ event carries that text, and each process's relay (relay.py) hands it as it is t
 the sockets of the room it serves.
 """
 
+import contextlib
 import json
 import uuid
 
@@ -104,11 +105,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined = True
         self.bucket = member_buckets.acquire(self.room, self.user.pk)
         self.member = {"id": self.user.pk, "name": self.user.get_username()}
-        members = await presence_store().join(
-            self.room, self.connection, self.user.pk, self.member["name"]
-        )
-        await self.send(text_data=encode({"type": "presence", "users": members}))
-        await self.broadcast(encode({"type": "presence", "joined": self.member}))
+        try:
+            members = await presence_store().join(
+                self.room, self.connection, self.user.pk, self.member["name"]
+            )
+            await self.send(text_data=encode({"type": "presence", "users": members}))
+            await self.broadcast(encode({"type": "presence", "joined": self.member}))
+        except Exception:
+            # E.g. Redis is down: leave the relay and the bucket tidy, then fail.
+            self.joined = False
+            member_buckets.release(self.room, self.user.pk)
+            with contextlib.suppress(Exception):
+                await relays().leave(self.room, self.connection)
+            raise
 
     async def disconnect(self, code):
         if not self.joined:
