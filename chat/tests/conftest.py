@@ -41,17 +41,6 @@ def close_database_thread_connections():
 
 
 @pytest.fixture
-def course(catalog, instructor):
-    """A published course owned by `instructor` (slugs given: see the report)."""
-    from learning.factories import CoursePageFactory, SubjectPageFactory
-
-    subject = SubjectPageFactory(parent=catalog, title="Mathematics", slug="maths")
-    return CoursePageFactory(
-        parent=subject, title="Algebra", slug="algebra", owner=instructor
-    )
-
-
-@pytest.fixture
 def enrolled(student, course):
     from classroom.models import Enrollment
 
