@@ -31,13 +31,6 @@ class ChatMessageQuerySet(models.QuerySet):
         )
         return rows[:limit], len(rows) > limit
 
-    def moderated_by(self, user):
-        """The messages `user` may read and delete in the admin: own courses' rooms."""
-        queryset = self.select_related("author", "course")
-        if user.is_superuser:
-            return queryset
-        return queryset.filter(course__owner=user)
-
 
 class ChatMessage(models.Model):
     """One message said in a course's room."""

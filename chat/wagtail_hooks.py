@@ -8,8 +8,6 @@ another course's messages.
 """
 
 import django_filters
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.text import Truncator
@@ -18,53 +16,21 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import DeleteView, IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from chat.models import ChatMessage
 from learning.models import CoursePage
-
-ACTIONS = {"view", "delete"}
-
-
-def _is_admin_user(user):
-    return user.is_active and (
-        user.is_superuser or user.has_perm("wagtailadmin.access_admin")
-    )
+from learning.permissions import CourseOwnerPermissionPolicy
 
 
-class ChatMessagePermissionPolicy(BasePermissionPolicy):
-    """Admin users view and delete messages of rooms of courses they own.
+class ChatMessagePermissionPolicy(CourseOwnerPermissionPolicy):
+    """Messages are written in the room, never in the admin: no add or change."""
 
-    Messages are written in the room, never in the admin: no add or change.
-    """
-
-    def user_has_permission(self, user, action):
-        return action in ACTIONS and _is_admin_user(user)
-
-    def users_with_any_permission(self, actions):
-        if not ACTIONS.intersection(actions):
-            return get_user_model().objects.none()
-        return (
-            get_user_model()
-            .objects.filter(
-                Q(is_superuser=True)
-                | Q(groups__permissions__codename="access_admin")
-                | Q(user_permissions__codename="access_admin"),
-                is_active=True,
-            )
-            .distinct()
-        )
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action) and (
-            user.is_superuser or instance.course.owner_id == user.pk
-        )
+    actions = frozenset({"view", "delete"})
 
     def instances_user_has_any_permission_for(self, user, actions):
-        if not ACTIONS.intersection(actions) or not _is_admin_user(user):
-            return ChatMessage.objects.none()
-        return ChatMessage.objects.moderated_by(user)
+        queryset = super().instances_user_has_any_permission_for(user, actions)
+        return queryset.select_related("author", "course")
 
 
 chat_message_policy = ChatMessagePermissionPolicy(ChatMessage)

@@ -8,65 +8,28 @@
 """
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.urls import path
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from classroom.models import Enrollment
 from classroom.progress import Progress, with_enrollment_progress
 from learning.models import CoursePage
+from learning.permissions import CourseOwnerPermissionPolicy
 from learning.views import courses_using, may_download
 
 
-def _is_admin_user(user):
-    return user.is_active and (
-        user.is_superuser or user.has_perm("wagtailadmin.access_admin")
-    )
+class EnrollmentPermissionPolicy(CourseOwnerPermissionPolicy):
+    """Read-only: enrollments are made by students, so nobody adds, edits or deletes
+    them here."""
 
-
-class EnrollmentPermissionPolicy(BasePermissionPolicy):
-    """Read-only: admin users view enrollments in courses they own; superusers all.
-
-    Enrollments are made by students, so nobody adds, edits or deletes them here.
-    """
-
-    def user_has_permission(self, user, action):
-        return action == "view" and _is_admin_user(user)
-
-    def users_with_any_permission(self, actions):
-        if "view" not in actions:
-            return get_user_model().objects.none()
-        return (
-            get_user_model()
-            .objects.filter(
-                Q(is_superuser=True)
-                | Q(groups__permissions__codename="access_admin")
-                | Q(user_permissions__codename="access_admin"),
-                is_active=True,
-            )
-            .distinct()
-        )
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action) and (
-            user.is_superuser or instance.course.owner_id == user.pk
-        )
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if "view" not in actions or not _is_admin_user(user):
-            return Enrollment.objects.none()
-        if user.is_superuser:
-            return Enrollment.objects.all()
-        return Enrollment.objects.filter(course__owner=user)
+    actions = frozenset({"view"})
 
 
 enrollment_policy = EnrollmentPermissionPolicy(Enrollment)

@@ -12,7 +12,10 @@ collection, users edit only the images, documents and media they uploaded.
 """
 
 from django.apps import apps as global_apps
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from wagtail.models import PagePermissionTester
+from wagtail.permission_policies import BasePermissionPolicy
 
 INSTRUCTORS = "Instructors"
 
@@ -153,3 +156,45 @@ class OwnedPagePermissionTester(PagePermissionTester):
             self.user.is_superuser
             or destination.permissions_for_user(self.user).can_add_subpage()
         )
+
+
+class CourseOwnerPermissionPolicy(BasePermissionPolicy):
+    """Admin screens over things that belong to a course (enrollments, chat messages).
+
+    Admin users may take `actions` on the items of courses they own; superusers on
+    every item. Subclasses name the model and the actions, nothing else.
+    """
+
+    actions = frozenset({"view"})
+
+    @staticmethod
+    def is_admin_user(user):
+        return user.is_active and (
+            user.is_superuser or user.has_perm("wagtailadmin.access_admin")
+        )
+
+    def user_has_permission(self, user, action):
+        return action in self.actions and self.is_admin_user(user)
+
+    def users_with_any_permission(self, actions):
+        User = get_user_model()
+        if not self.actions.intersection(actions):
+            return User.objects.none()
+        return User.objects.filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__codename="access_admin")
+            | Q(user_permissions__codename="access_admin"),
+            is_active=True,
+        ).distinct()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and (
+            user.is_superuser or instance.course.owner_id == user.pk
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.actions.intersection(actions) or not self.is_admin_user(user):
+            return self.model.objects.none()
+        if user.is_superuser:
+            return self.model.objects.all()
+        return self.model.objects.filter(course__owner=user)
