@@ -228,6 +228,7 @@ http {{
             proxy_set_header Host $host;
             include {deploy}/front-cache.conf;
         }}
+        include {deploy}/front-cache-purge.conf;
     }}
     server {{
         listen 127.0.0.1:{static_port};
@@ -327,7 +328,7 @@ def wrk(url, connections, duration, cookie=None, threads=2):
     output = subprocess.run(
         [*command, url], capture_output=True, text=True, check=True
     ).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
     nan = float("nan")  # no request finished: no latency to report
@@ -462,7 +463,9 @@ page.save_revision().publish()
 def check_purge(env, front_url, path):
     """Publish the course through Django: Wagtail must PURGE it from nginx."""
     _s, _b, before = fetch(front_url + path)
-    manage(["shell", "-c", PUBLISH.format(path=path)], env)
+    result = manage(["shell", "-c", PUBLISH.format(path=path)], env, check=False)
+    if result.returncode or result.stderr.strip():
+        log(f"publishing said: {(result.stdout + result.stderr)[-1500:]}")
     _s, _b, after = fetch(front_url + path)
     log(
         f"front cache purge on publish: X-Cache-Status {before['X-Cache-Status']} "
