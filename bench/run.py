@@ -491,7 +491,8 @@ def table(rows, args):
         lines.append(
             f"| {r['kind']} | {r['page']}{errors} | {r['connections']} | "
             f"{r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-            f"{'' if share is None else f'{share:.0f}%'} | {queries} | {r['bytes']} |"
+            f"{'' if share is None else f'{share:.{0 if share >= 10 else 1}f}%'} | "
+            f"{queries} | {r['bytes']} |"
         )
     header = (
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk {args.duration} s "
