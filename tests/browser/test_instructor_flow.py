@@ -41,11 +41,19 @@ def log_in_to_admin(page, base_url, username):
     page.wait_for_url(f"{base_url}/admin/")
 
 
+def fill_title(page, title, slug):
+    """Type the title, leave the field (Wagtail fills the slug on blur), and wait
+    for the slug: publishing before it is there would only show a form error."""
+    page.fill("#id_title", title)
+    page.locator("#id_title").press("Tab")
+    expect(page.locator("#id_slug")).to_have_value(slug)
+
+
 def publish(page):
     """Open the footer's action menu and press Publish; wait for the explorer."""
     page.locator("footer").get_by_role("button", name="More actions").click()
     page.locator('footer button[name="action-publish"]').click()
-    page.wait_for_url(re.compile(r"/admin/pages/\d+/$"))
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/$"), timeout=30000)
 
 
 def test_instructor_publishes_a_course_that_a_visitor_finds(
@@ -58,7 +66,7 @@ def test_instructor_publishes_a_course_that_a_visitor_finds(
     # A course under the subject: only courses may go there, so Wagtail opens its form.
     page.goto(f"{base}/admin/pages/{subject.pk}/add_subpage/")
     page.wait_for_url(re.compile(r"/admin/pages/add/learning/coursepage/\d+/$"))
-    page.fill("#id_title", "Trigonometry for beginners")
+    fill_title(page, "Trigonometry for beginners", "trigonometry-for-beginners")
     publish(page)
     course = CoursePage.objects.get(title="Trigonometry for beginners")
     assert course.live
@@ -67,7 +75,7 @@ def test_instructor_publishes_a_course_that_a_visitor_finds(
     # A module holding a text block and an image.
     page.goto(f"{base}/admin/pages/{course.pk}/add_subpage/")
     page.wait_for_url(re.compile(r"/admin/pages/add/learning/modulepage/\d+/$"))
-    page.fill("#id_title", "Angles and triangles")
+    fill_title(page, "Angles and triangles", "angles-and-triangles")
     page.get_by_title("Insert a block").first.click()
     page.get_by_role("option", name="Text").click()
     editor = page.locator(".public-DraftEditor-content").last
