@@ -19,8 +19,10 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 from chat.models import ChatMessage
-from learning.models import CoursePage
-from learning.permissions import CourseOwnerPermissionPolicy
+from learning.permissions import (
+    CourseOwnerPermissionPolicy,
+    courses_administered_by,
+)
 
 
 class ChatMessagePermissionPolicy(CourseOwnerPermissionPolicy):
@@ -37,15 +39,10 @@ chat_message_policy = ChatMessagePermissionPolicy(ChatMessage)
 register_permission_policy(ChatMessage, chat_message_policy, exact_class=True)
 
 
-def own_courses(request):
-    courses = CoursePage.objects.order_by("title")
-    if request is None or request.user.is_superuser:
-        return courses
-    return courses.filter(owner=request.user)
-
-
 class ChatMessageFilterSet(WagtailFilterSet):
-    course = django_filters.ModelChoiceFilter(queryset=own_courses, label="Course")
+    course = django_filters.ModelChoiceFilter(
+        queryset=courses_administered_by, label="Course"
+    )
 
     class Meta:
         model = ChatMessage

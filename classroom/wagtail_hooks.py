@@ -20,8 +20,10 @@ from wagtail.permissions import register_permission_policy
 
 from classroom.models import Enrollment
 from classroom.progress import Progress, with_enrollment_progress
-from learning.models import CoursePage
-from learning.permissions import CourseOwnerPermissionPolicy
+from learning.permissions import (
+    CourseOwnerPermissionPolicy,
+    courses_administered_by,
+)
 from learning.views import courses_using, may_download
 
 
@@ -36,16 +38,11 @@ enrollment_policy = EnrollmentPermissionPolicy(Enrollment)
 register_permission_policy(Enrollment, enrollment_policy, exact_class=True)
 
 
-def own_courses(request):
-    courses = CoursePage.objects.order_by("title")
-    if request is None or request.user.is_superuser:
-        return courses
-    return courses.filter(owner=request.user)
-
-
 class EnrollmentFilterSet(WagtailFilterSet):
     # Only the user's own courses are offered.
-    course = django_filters.ModelChoiceFilter(queryset=own_courses, label="Course")
+    course = django_filters.ModelChoiceFilter(
+        queryset=courses_administered_by, label="Course"
+    )
 
     class Meta:
         model = Enrollment
