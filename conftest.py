@@ -76,6 +76,49 @@ def instructor(db):
 
 
 @pytest.fixture
+def other_instructor(db):
+    from django.contrib.auth.models import Group
+
+    from learning.factories import UserFactory
+
+    ensure_wagtail_baseline()
+    user = UserFactory(username="other-instructor")
+    user.groups.add(Group.objects.get(name="Instructors"))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    from learning.factories import UserFactory
+
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def outsider(db):
+    """A logged-in student who is not enrolled in `course`."""
+    from learning.factories import UserFactory
+
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def enrolled(course, student):
+    """`student`, enrolled in `course`."""
+    from classroom.models import Enrollment
+
+    Enrollment.objects.create(student=student, course=course)
+    return student
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
 def student(db):
     from learning.factories import UserFactory
 

@@ -20,7 +20,6 @@ import pytest
 import redis
 from django.test import override_settings
 
-from classroom.models import Enrollment
 from learning import caching
 
 pytestmark = pytest.mark.services
@@ -129,12 +128,6 @@ def persistent_redis_server(tmp_path):
         yield server
     server.stop()
     caching._pending_bump.clear()
-
-
-@pytest.fixture
-def enrolled(course, student):
-    Enrollment.objects.create(student=student, course=course)
-    return student
 
 
 def pages_of(course):

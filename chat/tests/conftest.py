@@ -41,21 +41,6 @@ def close_database_thread_connections():
 
 
 @pytest.fixture
-def enrolled(student, course):
-    from classroom.models import Enrollment
-
-    Enrollment.objects.create(student=student, course=course)
-    return student
-
-
-@pytest.fixture
-def outsider(db):
-    from learning.factories import UserFactory
-
-    return UserFactory(username="outsider")
-
-
-@pytest.fixture
 def connect_as(course):
     """Open a socket to a room as a user (in the room by default)."""
 

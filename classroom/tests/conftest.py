@@ -8,38 +8,10 @@ import wagtail_factories
 from django.core.files.base import ContentFile
 from wagtailmedia.models import get_media_model
 
-from classroom.models import Enrollment
-from learning.factories import ModulePageFactory, UserFactory
+from learning.factories import ModulePageFactory
 
 # 2 000 distinct bytes so that range answers can be checked byte for byte.
 VIDEO_BYTES = bytes(range(256)) * 7 + bytes(range(208))
-
-
-@pytest.fixture
-def other_instructor(db):
-    from django.contrib.auth.models import Group
-
-    user = UserFactory(username="other-instructor")
-    group = Group.objects.filter(name="Instructors").first()
-    if group:
-        user.groups.add(group)
-    return user
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(username="admin", is_superuser=True, is_staff=True)
-
-
-@pytest.fixture
-def enrolled(course, student):
-    Enrollment.objects.create(student=student, course=course)
-    return student
-
-
-@pytest.fixture
-def outsider(db):
-    return UserFactory(username="outsider")
 
 
 @pytest.fixture

@@ -1,15 +1,14 @@
 """The DRF API under /api/: shapes, filters, pagination, errors and query budgets."""
 
-import base64
 from datetime import datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 from wagtail.models import PageViewRestriction
 
 from classroom.models import Enrollment
+from classroom.tests.auth import basic
 from learning.factories import (
     CoursePageFactory,
     ModulePageFactory,
@@ -17,18 +16,6 @@ from learning.factories import (
     UserFactory,
 )
 from learning.models import CoursePage
-
-PASSWORD = "pass-word-123"  # noqa: S105 - UserFactory's test password
-
-
-def basic(username, password=PASSWORD):
-    credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": f"Basic {credentials}"}
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 @pytest.fixture

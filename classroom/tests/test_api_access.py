@@ -1,7 +1,5 @@
 """The DRF API's writes and protected reads: auth, enrollment, contents, progress."""
 
-import base64
-
 import pytest
 import wagtail_factories
 from django.middleware.csrf import _get_new_csrf_string
@@ -12,25 +10,8 @@ from rest_framework.throttling import AnonRateThrottle
 from wagtail.rich_text import RichText
 
 from classroom.models import Enrollment, ModuleCompletion
+from classroom.tests.auth import PASSWORD, basic
 from learning.factories import CoursePageFactory, ModulePageFactory, UserFactory
-
-PASSWORD = "pass-word-123"  # noqa: S105 - UserFactory's test password
-
-
-def basic(username, password=PASSWORD):
-    credentials = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": f"Basic {credentials}"}
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def enrolled(course, student):
-    Enrollment.objects.create(student=student, course=course)
-    return student
 
 
 @pytest.fixture

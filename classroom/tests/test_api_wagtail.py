@@ -1,29 +1,16 @@
 """Wagtail API v2 under /api/v2/: the published tree, module bodies behind the rule."""
 
-import base64
-
 import pytest
 import wagtail_factories
-from rest_framework.test import APIClient
 from wagtail.models import PageViewRestriction
 from wagtail.rich_text import RichText
 from wagtailmedia.models import Media
 
 from classroom.models import Enrollment
+from classroom.tests.auth import basic
 from learning.factories import CoursePageFactory, ModulePageFactory
 
-PASSWORD = "pass-word-123"  # noqa: S105 - UserFactory's test password
 SECRET = "<p>The answer is xylophone-secret.</p>"
-
-
-def basic(username):
-    credentials = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": f"Basic {credentials}"}
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 @pytest.fixture
