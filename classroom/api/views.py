@@ -77,6 +77,15 @@ class APIRootView(routers.APIRootView):
         return super().get(request, *args, **kwargs)
 
 
+class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+    """Readable by anyone (anonymous callers throttled), paginated, numeric ids."""
+
+    pagination_class = StandardPagination
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+    lookup_value_regex = ID_PATTERN
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Published subjects with their course counts",
@@ -86,14 +95,10 @@ class APIRootView(routers.APIRootView):
         summary="One subject", responses={200: SubjectSerializer, 404: NOT_FOUND}
     ),
 )
-class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
+class SubjectViewSet(PublicCatalogueViewSet):
     """Subjects of the catalogue, each with its three most followed courses."""
 
     serializer_class = SubjectSerializer
-    pagination_class = StandardPagination
-    permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
-    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         return queries.subjects_with_counts()
@@ -124,14 +129,10 @@ class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: CourseSerializer, 404: NOT_FOUND},
     ),
 )
-class CourseViewSet(viewsets.ReadOnlyModelViewSet):
+class CourseViewSet(PublicCatalogueViewSet):
     """Published courses, their modules, and what a caller can do with them."""
 
     serializer_class = CourseSerializer
-    pagination_class = StandardPagination
-    permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
-    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         courses = queries.published_courses()
