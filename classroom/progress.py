@@ -8,7 +8,7 @@ children of the course), so a module moved to another course counts there.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from wagtail.models import Page
 
@@ -129,33 +129,37 @@ def enrolled_courses(student):
     )
 
 
+ENROLLED = -1  # stands for the enrollment row among module ids (which are > 0)
+
+
 def course_status(student, course, module=None):
     """Enrollment and progress of `student` in `course` in one query.
 
     Returns a dict with `enrolled`, `progress` and, when `module` is given,
-    `module_done`.
+    `module_done`. The published modules come from the course's cached outline
+    (shared by everyone, exact by the catalogue generation), so the query reads only
+    the student's own rows: the ids of the modules they have done, and ENROLLED if
+    they are enrolled.
     """
-    annotations = {
-        "enrolled": Exists(
-            Enrollment.objects.filter(student=student, course=OuterRef("pk"))
-        ),
-    }
-    if module is not None:
-        annotations["module_done"] = Exists(
-            ModuleCompletion.objects.filter(student=student, module_id=module.pk)
+    module_ids = [each.pk for each in course.module_outline()]
+    enrollment = Enrollment.objects.filter(student=student, course_id=course.pk)
+    rows = set(
+        ModuleCompletion.objects.filter(student=student, module_id__in=module_ids)
+        .order_by()
+        .values_list("module_id", flat=True)
+        .union(
+            enrollment.order_by()
+            .annotate(marker=Value(ENROLLED))
+            .values_list("marker", flat=True),
+            all=True,
         )
-    row = (
-        with_progress(CoursePage.objects.filter(pk=course.pk), student)
-        .annotate(**annotations)
-        .values("published_modules", "done_modules", *annotations)
-        .first()
     )
-    if row is None:
-        return {"enrolled": False, "progress": Progress(0, 0), "module_done": False}
+    enrolled = ENROLLED in rows
+    rows.discard(ENROLLED)
     return {
-        "enrolled": row["enrolled"],
-        "progress": Progress(done=row["done_modules"], total=row["published_modules"]),
-        "module_done": row.get("module_done", False),
+        "enrolled": enrolled,
+        "progress": Progress(done=len(rows), total=len(module_ids)),
+        "module_done": module is not None and module.pk in rows,
     }
 
 

@@ -1,5 +1,6 @@
 """The student side: sign up, enroll, study a course and mark modules done."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -49,7 +50,7 @@ class StudentRegistrationView(CreateView):
 
     def form_valid(self, form):
         user = form.save()
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(self.request, f"Welcome to Educa, {user.get_username()}!")
         return redirect(safe_next_url(self.request, reverse("student_course_list")))
 

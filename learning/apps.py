@@ -8,9 +8,11 @@ class LearningConfig(AppConfig):
 
     def ready(self):
         # Connects the cache-invalidation receivers (page and enrollment signals).
-        from learning import caching  # noqa: F401
+        from learning import auth, caching  # noqa: F401
         from learning.models import CatalogPage
         from learning.permissions import catalog_saved
+
+        auth.connect()  # permission changes reach CachedModelBackend's cache
 
         # However the catalogue is made (admin, load_demo, tests), instructors get
         # their page permissions on it.

@@ -20,18 +20,26 @@ cached fragment; logged-in responses are `private`.
 The receivers are connected at import; `LearningConfig.ready()` imports this module.
 """
 
+import contextvars
+import hashlib
 import logging
 import math
 import threading
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
+from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from wagtail.models import Page
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtailmedia import get_media_model
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +50,22 @@ GENERATION_KEY = "learning:catalogue:generation"
 # back into use after it.
 _pending_bump = threading.Event()
 
+# Within a request (see PublicResponseCacheMiddleware) the token is read from the
+# cache once and remembered here; a bump during the request updates it.
+_request_memo = contextvars.ContextVar("catalogue_generation_memo", default=None)
+
+# Entries keyed by a generation are unreachable once it moves on; the timeout only
+# lets the cache reclaim them without an LRU policy. Never needed for correctness.
+ENTRY_TIMEOUT = 24 * 3600
+
+_MISSING = object()
+
 
 def catalogue_generation():
     """The token that catalogue-wide fragments vary on; made on first use."""
+    memo = _request_memo.get()
+    if memo and not _pending_bump.is_set():
+        return memo[0]
     if _pending_bump.is_set():
         bump_catalogue_generation()
     token = cache.get(GENERATION_KEY)
@@ -53,6 +74,8 @@ def catalogue_generation():
         # add() keeps a token another process stored in the meantime.
         if not cache.add(GENERATION_KEY, token, timeout=None):
             token = cache.get(GENERATION_KEY) or token
+    if memo is not None:
+        memo[:] = [token]
     return token
 
 
@@ -60,6 +83,9 @@ def bump_catalogue_generation(**kwargs):
     """Make every catalogue-wide fragment unreachable (a new generation)."""
     token = uuid.uuid4().hex
     cache.set(GENERATION_KEY, token, timeout=None)
+    memo = _request_memo.get()
+    if memo is not None:
+        memo[:] = [token]
     # With IGNORE_EXCEPTIONS a failed write is silent; read it back to know.
     if cache.get(GENERATION_KEY) == token:
         _pending_bump.clear()
@@ -83,6 +109,30 @@ def catalogue_changed():
     ):
         return
     transaction.on_commit(bump_catalogue_generation)
+
+
+def generation_key(name, parts):
+    """A cache key that belongs to the current catalogue generation.
+
+    Parts taken from a request (a path, a host) are hashed: keys stay short however
+    long the address.
+    """
+    digest = hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:32]
+    return f"learning:{name}:{catalogue_generation()}:{digest}"
+
+
+def remember(name, parts, compute):
+    """`compute()`, cached under the current generation (exact, as the fragments).
+
+    For what many requests read and only a page event changes: a site, a route, the
+    view restrictions, a course and its module list. `parts` name the entry.
+    """
+    key = generation_key(name, parts)
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, timeout=ENTRY_TIMEOUT)
+    return value
 
 
 def context(request):
@@ -220,6 +270,35 @@ post_delete.connect(
 )
 
 
+def on_shown_data_changed(sender, instance=None, raw=False, **kwargs):
+    """What pages show beside their own fields: privacy, sites, files, owners."""
+    if raw:
+        return
+    fields = kwargs.get("update_fields")
+    if sender is get_user_model() and fields and set(fields) <= {"last_login"}:
+        return  # every login saves the user; nothing shown changes
+    catalogue_changed()
+
+
+# A page made private must stop being served from any cache at once; a site's
+# hostname or root changes every route; a course card shows its image and its
+# owner's name; a module shows the titles of its files and videos.
+for _model in (
+    PageViewRestriction,
+    Site,
+    get_image_model(),
+    get_document_model(),
+    get_media_model(),
+    get_user_model(),
+):
+    for _signal in (post_save, post_delete):
+        _signal.connect(
+            on_shown_data_changed,
+            sender=_model,
+            dispatch_uid=f"learning.caching.shown.{_model._meta.label}.{id(_signal)}",
+        )
+
+
 # --- Response headers for browsers and the front cache ----------------------------
 
 
@@ -263,4 +342,84 @@ class CacheHeadersMiddleware:
             and not getattr(request, "is_preview", False)
             and match is not None
             and match.url_name in self.PUBLIC_VIEWS
+        )
+
+
+# --- Whole public responses in the app's cache -------------------------------------
+
+
+class PublicResponseCacheMiddleware:
+    """Serve anonymous visitors whole pages from the cache, as the front cache does.
+
+    A response `CacheHeadersMiddleware` marks public (an anonymous page, 200, no
+    cookie set, no view restriction, not a preview) is stored under the catalogue
+    generation, the scheme, host and full path. It is served again only to requests
+    that could not differ: GET or HEAD, no session or messages cookie, no
+    Authorization header. Exact like the fragments: any page event moves the
+    generation on. With no front cache in place this is what keeps anonymous
+    traffic off the database; with one, it fills the front cache cheaply.
+
+    It also scopes the per-request memo of the generation (read at most once).
+    """
+
+    HEADER = "X-Educa-Cache"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        memo_token = _request_memo.set([])
+        try:
+            return self.respond(request)
+        finally:
+            _request_memo.reset(memo_token)
+
+    def respond(self, request):
+        key = self.key_for(request)
+        if key is None:
+            return self.get_response(request)
+        stored = cache.get(key)
+        if stored is not None:
+            status, headers, content = stored
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            response[self.HEADER] = "hit"
+            return response
+        response = self.get_response(request)
+        if request.method == "GET" and self.storable(response):
+            cache.set(
+                key,
+                (response.status_code, list(response.items()), response.content),
+                timeout=ENTRY_TIMEOUT,
+            )
+            response[self.HEADER] = "miss"
+        return response
+
+    def key_for(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return None
+        if "HTTP_AUTHORIZATION" in request.META:
+            return None
+        cookies = request.COOKIES
+        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+            return None
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return None  # answered 400 further in
+        return generation_key(
+            "response", [request.scheme, host, request.get_full_path()]
+        )
+
+    @staticmethod
+    def storable(response):
+        cache_control = response.get("Cache-Control", "")
+        vary = {v.strip().lower() for v in response.get("Vary", "").split(",")}
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "public" in cache_control
+            and vary <= {"", "cookie"}
         )

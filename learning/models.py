@@ -6,6 +6,8 @@ order in the tree; a module's contents are the blocks of its body StreamField.
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
@@ -17,16 +19,41 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageManager
+from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from learning.blocks import ModuleBodyBlock
+from learning.caching import ENTRY_TIMEOUT, generation_key, remember
 from learning.permissions import OwnedPagePermissionTester
 
 CATALOG_PAGE_SIZE = 12
 # The rendition a course card shows; prefetched with the catalogue's courses.
 COURSE_CARD_IMAGE = "fill-480x270"
+
+
+class CachedRestrictionsMixin:
+    """View restrictions looked up in the cache while there are none to find.
+
+    Wagtail checks a page's and its ancestors' restrictions on every request (two
+    queries). The paths of restricted pages are few and change only through the
+    privacy dialog, which moves the catalogue generation on (learning.caching), so
+    a page under none of them has none. Aliases keep Wagtail's own lookup.
+    """
+
+    def get_view_restrictions(self):
+        if not self.alias_of_id:
+            restricted = remember("restricted-paths", [], restricted_paths)
+            if not any(self.path.startswith(path) for path in restricted):
+                return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
+def restricted_paths():
+    """Tree paths of restricted pages; None when an alias makes them unreliable."""
+    if Page.objects.filter(alias_of__isnull=False).exists():
+        return [""]  # every path starts with "": always ask Wagtail
+    return sorted(set(PageViewRestriction.objects.values_list("page__path", flat=True)))
 
 
 class OwnedPagePermissionsMixin:
@@ -47,8 +74,14 @@ class OwnedPagePermissionsMixin:
         )
 
 
-class HomePage(Page):
-    """The site's front page: a welcome and the newest courses."""
+class HomePage(CachedRestrictionsMixin, Page):
+    """The site's front page: a welcome and the newest courses.
+
+    It routes every address under it from the cache: Wagtail walks the tree one
+    level at a time (two queries a level, ten for a module page); the route found is
+    remembered under the catalogue generation, which any publish, move or delete
+    moves on, so a cached route costs one query (the page itself).
+    """
 
     intro = RichTextField(blank=True)
 
@@ -59,6 +92,23 @@ class HomePage(Page):
     subpage_types = ["learning.CatalogPage"]
     max_count = 1
 
+    def route(self, request, path_components):
+        if not path_components:
+            return super().route(request, path_components)
+        key = generation_key("route", [self.pk, "/".join(path_components)])
+        found = cache.get(key)
+        if found is not None:
+            pk, content_type_id = found
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            page = model.objects.filter(pk=pk).first() if model else None
+            if page is not None:
+                return page.route(request, [])
+        result = super().route(request, path_components)  # Http404 when none
+        page, args, kwargs = result
+        if not args and not kwargs:
+            cache.set(key, (page.pk, page.content_type_id), timeout=ENTRY_TIMEOUT)
+        return result
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["catalog"] = CatalogPage.objects.live().first()
@@ -67,7 +117,7 @@ class HomePage(Page):
         return context
 
 
-class CatalogPage(OwnedPagePermissionsMixin, Page):
+class CatalogPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
     """The course catalogue: every subject and its published courses."""
 
     intro = RichTextField(blank=True)
@@ -111,7 +161,7 @@ class SubjectQuerySet(PageQuerySet):
         ).order_by("title")
 
 
-class SubjectPage(OwnedPagePermissionsMixin, Page):
+class SubjectPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
     """A subject such as Mathematics: a filter on the catalogue."""
 
     description = models.TextField(blank=True)
@@ -172,7 +222,7 @@ class CourseQuerySet(PageQuerySet):
         )
 
 
-class CoursePage(OwnedPagePermissionsMixin, Page):
+class CoursePage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
     """A course: an overview and the modules that teach it."""
 
     overview = RichTextField(blank=True)
@@ -215,17 +265,23 @@ class CoursePage(OwnedPagePermissionsMixin, Page):
         """Published modules in page-tree order."""
         return ModulePage.objects.child_of(self).live().order_by("path")
 
+    def module_outline(self):
+        """The published modules (without their bodies), from the cache."""
+        return remember(
+            "module-outline", [self.pk], lambda: list(self.modules().defer("body"))
+        )
+
     def get_context(self, request, *args, **kwargs):
         from learning.access import can_view_contents
 
         context = super().get_context(request, *args, **kwargs)
         context["subject"] = self.subject
-        context["modules"] = list(self.modules())
+        context["modules"] = self.module_outline()
         context["can_view_contents"] = can_view_contents(request.user, self)
         return context
 
 
-class ModulePage(OwnedPagePermissionsMixin, Page):
+class ModulePage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
     """A module of a course: a description and the contents that teach it."""
 
     description = models.TextField(blank=True)
@@ -246,7 +302,13 @@ class ModulePage(OwnedPagePermissionsMixin, Page):
 
     @cached_property
     def course(self):
-        return CoursePage.objects.ancestor_of(self).select_related("owner").first()
+        """The course it belongs to (its parent), from the cache."""
+        parent_path = self.path[: -self.steplen]
+        return remember(
+            "course",
+            [parent_path],
+            lambda: CoursePage.objects.filter(path=parent_path).first(),
+        )
 
     def search_text(self):
         """The body as the search index reads it.
@@ -276,7 +338,7 @@ class ModulePage(OwnedPagePermissionsMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         course = self.course
-        modules = list(course.modules())
+        modules = course.module_outline()
         context["course"] = course
         context["modules"] = modules
         position = next(

@@ -2,8 +2,20 @@
 
 Permissions are set on each view: the project default stays AllowAny so that Wagtail's
 API v2 remains public (DESIGN.md, known traps).
+
+The public catalogue and course contents answer from Django's cache (Redis in
+production). What is cached is `response.data`, never rendered bytes, and only for
+200 answers; throttling, authentication and permissions run on every request, hits
+included. Every key holds the catalogue generation (learning.caching), which is
+replaced whenever a page is published, unpublished, moved, saved or deleted, or an
+enrollment changes: an entry is never stale, only unreachable. The timeout only lets
+the cache reclaim unreachable entries (Redis may run without an LRU policy).
 """
 
+import hashlib
+from types import SimpleNamespace
+
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
@@ -43,6 +55,7 @@ from classroom.api.serializers import (
 )
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import progress_of
+from learning.caching import catalogue_generation
 from learning.models import ModulePage
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -54,6 +67,12 @@ FORBIDDEN = OpenApiResponse(ERROR, description="Refused (or a session without CS
 NO_SUCH_PAGE = OpenApiResponse(ERROR, description="No such page of the list")
 # Ids beyond 64 bits would overflow the database driver: such paths are unknown.
 ID_PATTERN = r"[0-9]{1,18}"
+CACHE_TIMEOUT = 24 * 3600  # reclaims unreachable entries; never needed for exactness
+
+
+def cache_key(*parts):
+    """A key for `parts`, hashed: they hold query values of any length and text."""
+    return "api:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 class APIRootView(routers.APIRootView):
@@ -78,12 +97,51 @@ class APIRootView(routers.APIRootView):
 
 
 class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
-    """Readable by anyone (anonymous callers throttled), paginated, numeric ids."""
+    """Readable by anyone (anonymous callers throttled), paginated, numeric ids.
+
+    Answers are the same whoever asks, so they are cached per catalogue generation,
+    view and action, scheme, host and path (pagination links are absolute URLs) and
+    query parameters. Pagination links repeat every query parameter, so a request
+    with one the lists do not read, or a browsable API page (which also draws the
+    paginator's page controls), is answered without the cache.
+    """
 
     pagination_class = StandardPagination
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
     lookup_value_regex = ID_PATTERN
+    cached_params = {"format", "page", "page_size", "search", "subject"}
+
+    def list(self, request, *args, **kwargs):
+        return self.cached(super().list, request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.cached(super().retrieve, request, *args, **kwargs)
+
+    def cached(self, answer, request, *args, **kwargs):
+        key = self.answer_cache_key(request)
+        data = None if key is None else cache.get(key)
+        if data is not None:
+            return Response(data)
+        response = answer(request, *args, **kwargs)
+        if key is not None and response.status_code == status.HTTP_200_OK:
+            cache.set(key, response.data, timeout=CACHE_TIMEOUT)
+        return response
+
+    def answer_cache_key(self, request):
+        params = request.query_params
+        if request.accepted_renderer.format != "json" or not (
+            params.keys() <= self.cached_params
+        ):
+            return None
+        # Read before the database: a change committed meanwhile moves the generation.
+        return cache_key(
+            catalogue_generation(),
+            self.basename,
+            self.action,
+            f"{request.scheme}://{request.get_host()}{request.path}",
+            sorted(params.lists()),
+        )
 
 
 @extend_schema_view(
@@ -193,8 +251,23 @@ class CourseViewSet(PublicCatalogueViewSet):
         permission_classes=[CanViewContents],
     )
     def contents(self, request, pk=None):
-        course = self.get_object()
-        return Response(self.get_serializer(course).data)
+        # Cached per generation and course: the same for all who may see it (block
+        # HTML uses relative URLs, nothing per user). An entry exists only for a
+        # course published and public when it was made (unpublishing moves the
+        # generation); it keeps the owner's id so that a hit still asks the access
+        # rule, at the cost of the rule's own query. (No docstring: the schema
+        # would show it.)
+        key = cache_key(catalogue_generation(), "course-contents", int(pk))
+        cached = cache.get(key)
+        if cached is None:
+            course = self.get_object()  # 404 or 403 before anything is cached
+            data = self.get_serializer(course).data
+            cached = {"owner_id": course.owner_id, "data": data}
+            cache.set(key, cached, timeout=CACHE_TIMEOUT)
+        else:
+            course = SimpleNamespace(pk=int(pk), owner_id=cached["owner_id"])
+            self.check_object_permissions(request, course)
+        return Response(cached["data"])
 
     @extend_schema(
         summary="Mark a module of the course done",

@@ -218,6 +218,7 @@ def test_the_per_user_part_costs_one_query(enrolled, course, django_assert_num_q
 
     module = modules_of(course)[0]
     mark_done(enrolled, module)
+    course.module_outline()  # shared by everyone, cached (learning.models)
     with django_assert_num_queries(1):
         status = course_status(enrolled, course, module=module)
     assert status == {

@@ -99,6 +99,8 @@ if USING_POSTGRES:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Whole anonymous pages from the cache, exact like the fragments (learning.caching).
+    "learning.caching.PublicResponseCacheMiddleware",
     # Outside the session and messages middleware so it sees the cookies they set.
     "learning.caching.CacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "learning.middleware.PageEditPermissionMiddleware",
+    "learning.middleware.CachedSiteMiddleware",
 ]
 
 ROOT_URLCONF = "educa.urls"
@@ -131,6 +134,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "educa.wsgi.application"
 ASGI_APPLICATION = "educa.asgi.application"
+
+# ModelBackend, with each user's permission set cached (learning.auth).
+AUTHENTICATION_BACKENDS = ["learning.auth.CachedModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -1,0 +1,176 @@
+# ruff: noqa: S101 - pytest asserts (pyproject ignores S101 only under */tests/*)
+"""Whole anonymous pages, routes, sites, view restrictions and permission sets from
+the cache: fast, never stale, never another user's."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import PageViewRestriction, Site
+
+from learning.caching import PublicResponseCacheMiddleware
+from learning.models import ModulePage
+
+HEADER = PublicResponseCacheMiddleware.HEADER
+
+
+def get(client, url, **extra):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    return response, len(queries)
+
+
+def test_an_anonymous_page_is_served_again_without_the_database(client, course):
+    first, _ = get(client, course.url)
+    assert first.status_code == 200
+    assert first[HEADER] == "miss"
+    again, queries = get(client, course.url)
+    assert again[HEADER] == "hit"
+    assert queries == 0
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert "public" in again["Cache-Control"]
+    assert again["Vary"] == first["Vary"]
+
+
+def test_query_strings_and_hosts_are_cached_apart(client, course):
+    get(client, "/courses/")
+    second_page, _ = get(client, "/courses/?page=2")
+    assert second_page[HEADER] == "miss"
+    other_host, _ = get(client, "/courses/", HTTP_HOST="localhost")
+    assert other_host[HEADER] == "miss"
+
+
+def test_logged_in_users_never_get_or_leave_a_cached_page(client, course, student):
+    get(client, course.url)  # stored for anonymous visitors
+    client.force_login(student)
+    mine, _ = get(client, course.url)
+    assert HEADER not in mine
+    assert b"Log out" in mine.content
+    assert "private" in mine["Cache-Control"]
+    client.logout()
+    anonymous, _ = get(client, course.url)
+    assert anonymous[HEADER] == "hit"
+    assert b"Log out" not in anonymous.content
+    assert b'class="username"' not in anonymous.content
+
+
+def test_basic_auth_and_messages_cookies_bypass_it(client, course):
+    get(client, course.url)
+    with_auth, _ = get(client, course.url, HTTP_AUTHORIZATION="Basic eDp5")
+    assert HEADER not in with_auth
+    client.cookies["messages"] = "anything"
+    with_messages, _ = get(client, course.url)
+    assert HEADER not in with_messages
+
+
+def test_a_published_change_shows_on_the_next_request(client, course):
+    get(client, course.url)
+    get(client, "/courses/")
+    course.title = "Linear algebra"
+    course.save_revision().publish()
+    page, _ = get(client, course.url)
+    assert page[HEADER] == "miss"
+    assert b"Linear algebra" in page.content
+    catalogue, _ = get(client, "/courses/")
+    assert b"Linear algebra" in catalogue.content
+
+
+def test_an_unpublished_or_deleted_page_is_gone_at_once(client, course):
+    module = ModulePage.objects.child_of(course).first()
+    other = ModulePage.objects.child_of(course).last()
+    get(client, course.url)
+    module.unpublish()
+    assert b"Equations" not in get(client, course.url)[0].content
+    course.delete()
+    assert get(client, course.url)[0].status_code == 404
+    assert get(client, other.url)[0].status_code == 404
+
+
+def test_a_page_made_private_is_no_longer_served_from_the_cache(client, course):
+    get(client, course.url)
+    assert get(client, course.url)[0][HEADER] == "hit"
+    PageViewRestriction.objects.create(
+        page=course, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+    response, _ = get(client, course.url)
+    assert HEADER not in response
+    assert b'name="password"' in response.content
+    assert b"Inequalities" not in response.content
+
+
+def test_a_login_restriction_above_a_module_applies_at_once(client, course, enrolled):
+    module = ModulePage.objects.child_of(course).first()
+    client.force_login(enrolled)
+    assert get(client, module.url)[0].status_code == 200
+    PageViewRestriction.objects.create(
+        page=course.get_parent(), restriction_type=PageViewRestriction.GROUPS
+    )  # no group at all: nobody but superusers
+    response, _ = get(client, module.url)
+    assert response.status_code == 302
+    assert "/_util/login/" in response["Location"] or "login" in response["Location"]
+
+
+def test_a_moved_address_routes_at_once(client, course, enrolled):
+    module = ModulePage.objects.child_of(course).first()
+    client.force_login(enrolled)
+    old_url = module.url
+    assert get(client, old_url)[0].status_code == 200
+    module.slug = "solving-equations"
+    module.save_revision().publish()
+    module.refresh_from_db()
+    assert get(client, old_url)[0].status_code == 404
+    assert get(client, module.url)[0].status_code == 200
+
+
+def test_a_cached_route_costs_one_query_for_the_page(client, course, enrolled):
+    module = ModulePage.objects.child_of(course).first()
+    client.force_login(enrolled)
+    get(client, module.url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(module.url).status_code == 200
+    page_queries = [q["sql"] for q in queries if '"wagtailcore_page"' in q["sql"]]
+    assert len(page_queries) == 1
+    assert not [q for q in queries if "wagtailcore_site" in q["sql"]]
+    assert not [q for q in queries if "auth_permission" in q["sql"]]
+
+
+def test_a_new_site_hostname_is_found_at_once(client, course):
+    get(client, "/courses/")
+    site = Site.objects.get(is_default_site=True)
+    other = Site.objects.create(
+        hostname="127.0.0.1", root_page=course, is_default_site=False
+    )
+    response = client.get("/", HTTP_HOST="127.0.0.1")
+    assert response.status_code == 200
+    assert b"Algebra" in response.content  # the course is that site's home
+    other.delete()
+    assert site.root_page.specific.title.encode() in client.get("/").content
+
+
+@pytest.mark.parametrize("cached_first", [True, False])
+def test_a_new_group_shows_the_admin_at_once(client, course, student, cached_first):
+    client.force_login(student)
+    if cached_first:
+        page = client.get(course.url).content
+        assert b'href="/admin/"' not in page
+    student.groups.add(Group.objects.get(name="Instructors"))
+    assert b'href="/admin/"' in client.get(course.url).content
+    assert b"wagtail-userbar" in client.get(course.url).content
+    student.groups.clear()
+    assert b'href="/admin/"' not in client.get(course.url).content
+
+
+def test_a_permission_given_to_the_group_applies_at_once(client, student, course):
+    from django.contrib.auth.models import Permission
+
+    group = Group.objects.create(name="Helpers")
+    student.groups.add(group)
+    client.force_login(student)
+    assert b'href="/admin/"' not in client.get(course.url).content
+    group.permissions.add(
+        Permission.objects.get(
+            content_type__app_label="wagtailadmin", codename="access_admin"
+        )
+    )
+    assert b'href="/admin/"' in client.get(course.url).content
