@@ -5,6 +5,7 @@ Page serving, the API, search snippets, protected files and the chat consumer al
 """
 
 from classroom.models import Enrollment
+from learning.caching import remember
 
 
 def viewable_course_ids(user, courses):
@@ -26,5 +27,15 @@ def viewable_course_ids(user, courses):
 
 
 def can_view_contents(user, course):
-    """May `user` see the modules of `course`? (The rule is `viewable_course_ids`.)"""
-    return course.pk in viewable_course_ids(user, [course])
+    """May `user` see the modules of `course`? (The rule is `viewable_course_ids`.)
+
+    The answer is remembered under the catalogue generation, which every enrollment,
+    course and user change moves on (learning.caching), so it is never stale.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    return remember(
+        "can-view-contents",
+        [user.pk, user.is_active, user.is_superuser, course.pk, course.owner_id],
+        lambda: course.pk in viewable_course_ids(user, [course]),
+    )

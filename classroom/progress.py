@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Concat
 from wagtail.models import Page
 
 from classroom.models import Enrollment, ModuleCompletion
+from learning.caching import remember
 from learning.models import CoursePage, ModulePage
 
 
@@ -129,38 +130,37 @@ def enrolled_courses(student):
     )
 
 
-ENROLLED = -1  # stands for the enrollment row among module ids (which are > 0)
-
-
 def course_status(student, course, module=None):
-    """Enrollment and progress of `student` in `course` in one query.
+    """Enrollment and progress of `student` in `course`: one query, when warm.
 
     Returns a dict with `enrolled`, `progress` and, when `module` is given,
-    `module_done`. The published modules come from the course's cached outline
-    (shared by everyone, exact by the catalogue generation), so the query reads only
-    the student's own rows: the ids of the modules they have done, and ENROLLED if
-    they are enrolled.
+    `module_done`. The published modules come from the course's cached outline and
+    enrollment from `is_enrolled` (both exact by the catalogue generation), so the
+    one query reads what only the student changes: the modules they have done.
     """
     module_ids = [each.pk for each in course.module_outline()]
-    enrollment = Enrollment.objects.filter(student=student, course_id=course.pk)
-    rows = set(
-        ModuleCompletion.objects.filter(student=student, module_id__in=module_ids)
-        .order_by()
-        .values_list("module_id", flat=True)
-        .union(
-            enrollment.order_by()
-            .annotate(marker=Value(ENROLLED))
-            .values_list("marker", flat=True),
-            all=True,
-        )
+    done = set(
+        ModuleCompletion.objects.filter(
+            student=student, module_id__in=module_ids
+        ).values_list("module_id", flat=True)
     )
-    enrolled = ENROLLED in rows
-    rows.discard(ENROLLED)
     return {
-        "enrolled": enrolled,
-        "progress": Progress(done=len(rows), total=len(module_ids)),
-        "module_done": module is not None and module.pk in rows,
+        "enrolled": is_enrolled(student, course),
+        "progress": Progress(done=len(done), total=len(module_ids)),
+        "module_done": module is not None and module.pk in done,
     }
+
+
+def is_enrolled(student, course):
+    """Whether `student` is enrolled in `course`, remembered under the generation
+    (every enrollment and unenrollment moves it on: learning.caching)."""
+    return remember(
+        "enrolled",
+        [student.pk, course.pk],
+        lambda: Enrollment.objects.filter(
+            student=student, course_id=course.pk
+        ).exists(),
+    )
 
 
 def next_module_for(student, course):

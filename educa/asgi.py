@@ -2,12 +2,17 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "educa.settings.dev")
 
-# Django must be set up before the consumers (and their models) are imported.
-django_asgi_app = get_asgi_application()
+# Django must be set up before the consumers (and their models) are imported. As
+# get_asgi_application() does, with Django's handler minus a thread per request.
+django.setup(set_prefix=False)
+
+from educa.handlers import SharedThreadASGIHandler  # noqa: E402
+
+django_asgi_app = SharedThreadASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -2,7 +2,8 @@
 
 Every page shows the Wagtail user bar to those who may use the admin, so every page
 asks `user.has_perm("wagtailadmin.access_admin")`: two queries (the user's and their
-groups' permissions) for each request. `CachedModelBackend` answers from the cache.
+groups' permissions) for each request, after the one that loads the user.
+`CachedModelBackend` answers all three from the cache.
 The entry is keyed by the user, whether they are a superuser, and a *permissions
 generation* replaced whenever a group, a permission, a group's permissions or a
 user's groups or permissions change, so a change applies on the next request.
@@ -10,34 +11,42 @@ user's groups or permissions change, so a change applies on the next request.
 as ModelBackend does.
 """
 
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-GENERATION_KEY = "learning:permissions:generation"
-ENTRY_TIMEOUT = 24 * 3600
+from learning.caching import (
+    PERMISSIONS_GENERATION_KEY,
+    current_generation,
+    remember,
+    replace_generation,
+    shared_get,
+    shared_set,
+)
 
 
 def permissions_generation():
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(GENERATION_KEY, token, timeout=None):
-            token = cache.get(GENERATION_KEY) or token
-    return token
+    return current_generation(PERMISSIONS_GENERATION_KEY)
 
 
 def bump_permissions_generation(**kwargs):
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    replace_generation(PERMISSIONS_GENERATION_KEY)
 
 
 class CachedModelBackend(ModelBackend):
-    """ModelBackend whose per-user permission set comes from the cache."""
+    """ModelBackend whose users and per-user permission sets come from the cache.
+
+    The user a session names is remembered under the catalogue generation, which
+    saving or deleting any user moves on (learning.caching; a login's update of
+    `last_login` alone does not), so a deactivated user or a changed password takes
+    effect on the next request, as without the cache.
+    """
+
+    def get_user(self, user_id):
+        load = super().get_user
+        return remember("user", [user_id], lambda: load(user_id))
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
@@ -51,10 +60,10 @@ class CachedModelBackend(ModelBackend):
                     "super" if user_obj.is_superuser else "user",
                 ]
             )
-            perms = cache.get(key)
+            perms = shared_get(key)
             if perms is None:
                 perms = super().get_all_permissions(user_obj)
-                cache.set(key, perms, timeout=ENTRY_TIMEOUT)
+                shared_set(key, perms)
             user_obj._perm_cache = perms
         return user_obj._perm_cache
 

@@ -1,18 +1,28 @@
 """Caching of the published catalogue, and keeping every cache exact.
 
-Two caches sit in front of the database:
+Everything the site shows to more than one user is cached under the *catalogue
+generation*: a random token stored in the cache and replaced whenever a page is
+saved, published, unpublished, moved or deleted, a page is made private, a site,
+image, document, video or user changes, or an enrollment changes. An entry is never
+stale, only unreachable once the generation moves on; the cache reclaims it (LRU, or
+ENTRY_TIMEOUT). Such an entry never changes once written, so each process keeps
+copies of those it used (`LocalCopies`) and asks the cache only for the token: read
+once per request, with the permissions' generation (learning.auth), in one round trip.
 
-* Template fragments in Django's cache (Redis in production). Fragments that show
-  more than one page (the catalogue's subject list and course cards, a course's
-  module list) vary on the *catalogue generation*, a random token stored in the cache
-  and replaced whenever a page is published, unpublished, moved, saved or deleted, or
-  an enrollment changes. Fragments of one page's own content vary on the page's
-  revision (`page.cache_key`). No fragment has a timeout: nothing is ever stale, it
-  is just unreachable once the generation moves on (Redis evicts it by LRU).
-* An optional front cache (nginx `proxy_cache`, see deploy/), which holds whole
-  anonymous pages. `CacheHeadersMiddleware` marks which responses it may keep, and the
-  receivers below purge the page and the listings that show it through
-  `wagtail.contrib.frontend_cache` after the change is committed.
+What is cached that way:
+
+* whole anonymous page responses (`PublicResponseCacheMiddleware`);
+* template fragments (`{% sharedcache %}`, learning/templatetags/shared_cache.py);
+* the site of a host, the page at an address, the paths of private pages, a course
+  and its module outline (learning.models, learning.middleware);
+* a user's answer from the access rule (classroom.access), the user a session
+  names and their permissions (learning.auth);
+* the API's public lists and course contents (classroom.api.views).
+
+An optional front cache (nginx `proxy_cache`, see deploy/) holds whole anonymous
+pages. `CacheHeadersMiddleware` marks which responses it (and the app's own response
+cache) may keep, and the receivers below purge the page and the listings that show
+it through `wagtail.contrib.frontend_cache` after the change is committed.
 
 Per-user parts (the enroll button, progress, the account menu) are never inside a
 cached fragment; logged-in responses are `private`.
@@ -24,8 +34,10 @@ import contextvars
 import hashlib
 import logging
 import math
+import pickle
 import threading
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -34,6 +46,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -44,15 +57,18 @@ from wagtailmedia import get_media_model
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "learning:catalogue:generation"
+PERMISSIONS_GENERATION_KEY = "learning:permissions:generation"  # learning.auth
+PREFETCHED_GENERATIONS = [GENERATION_KEY, PERMISSIONS_GENERATION_KEY]
 
 # Set when replacing the generation failed (cache unreachable): the next cache read
 # in this process retries first, so entries written before an outage cannot come
 # back into use after it.
 _pending_bump = threading.Event()
 
-# Within a request (see PublicResponseCacheMiddleware) the token is read from the
-# cache once and remembered here; a bump during the request updates it.
-_request_memo = contextvars.ContextVar("catalogue_generation_memo", default=None)
+# Within a request (see PublicResponseCacheMiddleware) each generation token is
+# read from the cache once (all of them in one round trip) and remembered here; a
+# bump during the request updates it.
+_request_memo = contextvars.ContextVar("generation_memo", default=None)
 
 # Entries keyed by a generation are unreachable once it moves on; the timeout only
 # lets the cache reclaim them without an LRU policy. Never needed for correctness.
@@ -61,37 +77,109 @@ ENTRY_TIMEOUT = 24 * 3600
 _MISSING = object()
 
 
-def catalogue_generation():
-    """The token that catalogue-wide fragments vary on; made on first use."""
+def current_generation(key):
+    """The token stored under `key`, made on first use (see catalogue_generation)."""
     memo = _request_memo.get()
-    if memo and not _pending_bump.is_set():
-        return memo[0]
-    if _pending_bump.is_set():
-        bump_catalogue_generation()
-    token = cache.get(GENERATION_KEY)
+    if memo is not None and key in memo:
+        return memo[key]
+    token = cache.get(key)
     if token is None:
         token = uuid.uuid4().hex
         # add() keeps a token another process stored in the meantime.
-        if not cache.add(GENERATION_KEY, token, timeout=None):
-            token = cache.get(GENERATION_KEY) or token
+        if not cache.add(key, token, timeout=None):
+            token = cache.get(key) or token
     if memo is not None:
-        memo[:] = [token]
+        memo[key] = token
     return token
+
+
+def replace_generation(key):
+    """Store a new token under `key`: every entry keyed by the old one is gone."""
+    token = uuid.uuid4().hex
+    cache.set(key, token, timeout=None)
+    memo = _request_memo.get()
+    if memo is not None:
+        memo[key] = token
+    return token
+
+
+def catalogue_generation():
+    """The token that catalogue-wide fragments vary on; made on first use."""
+    if _pending_bump.is_set():
+        bump_catalogue_generation()
+    return current_generation(GENERATION_KEY)
 
 
 def bump_catalogue_generation(**kwargs):
     """Make every catalogue-wide fragment unreachable (a new generation)."""
-    token = uuid.uuid4().hex
-    cache.set(GENERATION_KEY, token, timeout=None)
-    memo = _request_memo.get()
-    if memo is not None:
-        memo[:] = [token]
+    token = replace_generation(GENERATION_KEY)
     # With IGNORE_EXCEPTIONS a failed write is silent; read it back to know.
     if cache.get(GENERATION_KEY) == token:
         _pending_bump.clear()
     else:
         logger.warning("Could not replace the catalogue cache generation; will retry")
         _pending_bump.set()
+
+
+class LocalCopies:
+    """This process's copies of entries that never change once written.
+
+    An entry keyed by a generation token holds the same value until the token is
+    replaced, and then is never asked for again; so a copy kept in the process is as
+    exact as the shared cache, and saves a round trip to it. Values are kept pickled
+    (each reader gets objects of its own, as from Redis), least recently used first
+    out past `max_bytes`.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            data = self.entries.get(key)
+            if data is None:
+                return _MISSING
+            self.entries.move_to_end(key)
+        return pickle.loads(data)  # noqa: S301 - our own values, never user input
+
+    def put(self, key, value):
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        with self.lock:
+            old = self.entries.pop(key, None)
+            self.size -= len(old) if old is not None else 0
+            self.entries[key] = data
+            self.size += len(data)
+            while self.size > self.max_bytes and self.entries:
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+local_copies = LocalCopies(max_bytes=32 * 1024 * 1024)
+
+
+def shared_get(key, default=None):
+    """An entry of a generation key: from this process's copies, else the cache."""
+    value = local_copies.get(key)
+    if value is _MISSING:
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            return default
+        local_copies.put(key, value)
+    return value
+
+
+def shared_set(key, value):
+    """Store an entry of a generation key in the cache and in this process."""
+    cache.set(key, value, timeout=ENTRY_TIMEOUT)
+    local_copies.put(key, value)
 
 
 def catalogue_changed():
@@ -115,7 +203,8 @@ def generation_key(name, parts):
     """A cache key that belongs to the current catalogue generation.
 
     Parts taken from a request (a path, a host) are hashed: keys stay short however
-    long the address.
+    long the address. A `name` holds one shape of value: give a new shape a new name
+    (processes of the previous release may still be running).
     """
     digest = hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:32]
     return f"learning:{name}:{catalogue_generation()}:{digest}"
@@ -128,27 +217,11 @@ def remember(name, parts, compute):
     view restrictions, a course and its module list. `parts` name the entry.
     """
     key = generation_key(name, parts)
-    value = cache.get(key, _MISSING)
+    value = shared_get(key, _MISSING)
     if value is _MISSING:
         value = compute()
-        cache.set(key, value, timeout=ENTRY_TIMEOUT)
+        shared_set(key, value)
     return value
-
-
-def context(request):
-    """Template context processor: `catalogue_generation`, read only when used.
-
-    Django calls a callable context value when a template resolves it; the token is
-    read at most once per request however many fragments vary on it.
-    """
-    read = []
-
-    def generation():
-        if not read:
-            read.append(catalogue_generation())
-        return read[0]
-
-    return {"catalogue_generation": generation}
 
 
 # --- Front cache purges -----------------------------------------------------------
@@ -359,7 +432,8 @@ class PublicResponseCacheMiddleware:
     generation on. With no front cache in place this is what keeps anonymous
     traffic off the database; with one, it fills the front cache cheaply.
 
-    It also scopes the per-request memo of the generation (read at most once).
+    It also scopes the per-request memo of the generations (the catalogue's and
+    the permissions', read together in one round trip at the start).
     """
 
     HEADER = "X-Educa-Cache"
@@ -368,7 +442,9 @@ class PublicResponseCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        memo_token = _request_memo.set([])
+        # Every generation a request may need, in one round trip to the cache.
+        memo = cache.get_many(PREFETCHED_GENERATIONS)
+        memo_token = _request_memo.set(memo)
         try:
             return self.respond(request)
         finally:
@@ -378,7 +454,7 @@ class PublicResponseCacheMiddleware:
         key = self.key_for(request)
         if key is None:
             return self.get_response(request)
-        stored = cache.get(key)
+        stored = shared_get(key)
         if stored is not None:
             status, headers, content = stored
             response = HttpResponse(content, status=status)
@@ -388,10 +464,8 @@ class PublicResponseCacheMiddleware:
             return response
         response = self.get_response(request)
         if request.method == "GET" and self.storable(response):
-            cache.set(
-                key,
-                (response.status_code, list(response.items()), response.content),
-                timeout=ENTRY_TIMEOUT,
+            shared_set(
+                key, (response.status_code, list(response.items()), response.content)
             )
             response[self.HEADER] = "miss"
         return response
@@ -399,6 +473,12 @@ class PublicResponseCacheMiddleware:
     def key_for(self, request):
         if request.method not in ("GET", "HEAD"):
             return None
+        try:
+            view = resolve(request.path_info).url_name
+        except Resolver404:
+            return None
+        if view not in CacheHeadersMiddleware.PUBLIC_VIEWS:
+            return None  # never stored: no need to look
         if "HTTP_AUTHORIZATION" in request.META:
             return None
         cookies = request.COOKIES

@@ -1,10 +1,9 @@
 """Page-serving middleware: 403 for another's admin edit view; the site from cache."""
 
-from django.core.cache import cache
 from django.core.exceptions import DisallowedHost, PermissionDenied
 from wagtail.models import Page
 
-from learning.caching import ENTRY_TIMEOUT, generation_key
+from learning.caching import generation_key, shared_get, shared_set
 
 
 class PageEditPermissionMiddleware:
@@ -57,13 +56,13 @@ class CachedSiteMiddleware:
                 host = None  # answered 400 by CommonMiddleware
             if host is not None:
                 key = generation_key("site", [host, request.get_port()])
-                cached = cache.get(key)
+                cached = shared_get(key)
                 if cached is not None:
                     request._wagtail_site = cached
         response = self.get_response(request)
         site = request.__dict__.get("_wagtail_site")
         if key and site is not None and site is not cached and routed_from(site):
-            cache.set(key, site, timeout=ENTRY_TIMEOUT)
+            shared_set(key, site)
         return response
 
 

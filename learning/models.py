@@ -6,8 +6,6 @@ order in the tree; a module's contents are the blocks of its body StreamField.
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
@@ -24,7 +22,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from learning.blocks import ModuleBodyBlock
-from learning.caching import ENTRY_TIMEOUT, generation_key, remember
+from learning.caching import generation_key, remember, shared_get, shared_set
 from learning.permissions import OwnedPagePermissionTester
 
 CATALOG_PAGE_SIZE = 12
@@ -78,9 +76,9 @@ class HomePage(CachedRestrictionsMixin, Page):
     """The site's front page: a welcome and the newest courses.
 
     It routes every address under it from the cache: Wagtail walks the tree one
-    level at a time (two queries a level, ten for a module page); the route found is
-    remembered under the catalogue generation, which any publish, move or delete
-    moves on, so a cached route costs one query (the page itself).
+    level at a time (two queries a level, ten for a module page); the page found is
+    remembered under the catalogue generation, which any save, publish, move or
+    delete of a page moves on, so a cached route costs no query and is never stale.
     """
 
     intro = RichTextField(blank=True)
@@ -95,18 +93,16 @@ class HomePage(CachedRestrictionsMixin, Page):
     def route(self, request, path_components):
         if not path_components:
             return super().route(request, path_components)
-        key = generation_key("route", [self.pk, "/".join(path_components)])
-        found = cache.get(key)
-        if found is not None:
-            pk, content_type_id = found
-            model = ContentType.objects.get_for_id(content_type_id).model_class()
-            page = model.objects.filter(pk=pk).first() if model else None
-            if page is not None:
-                return page.route(request, [])
+        key = generation_key("page-at", [self.pk, "/".join(path_components)])
+        page = shared_get(key)
+        if page is not None:
+            return page.route(request, [])  # Http404 unless live
         result = super().route(request, path_components)  # Http404 when none
         page, args, kwargs = result
         if not args and not kwargs:
-            cache.set(key, (page.pk, page.content_type_id), timeout=ENTRY_TIMEOUT)
+            # Not the ancestors Wagtail attached on the way: the page alone.
+            page.__dict__.pop("_cached_parent_obj", None)
+            shared_set(key, page)
         return result
 
     def get_context(self, request, *args, **kwargs):

@@ -17,10 +17,10 @@ from learning.factories import (
 
 # The same tag and key the catalogue templates use.
 FRAGMENT = Template(
-    "{% load wagtail_cache %}"
-    "{% wagtailcache None 'catalogue' catalogue_generation %}"
+    "{% load shared_cache %}"
+    "{% sharedcache 'catalogue' %}"
     "{% for title in titles %}{{ title }};{% endfor %}"
-    "{% endwagtailcache %}"
+    "{% endsharedcache %}"
 )
 
 
@@ -31,7 +31,6 @@ def render_fragment(titles):
             {
                 "request": request,
                 "titles": titles,
-                **caching.context(request),
             }
         )
     )

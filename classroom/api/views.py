@@ -8,14 +8,13 @@ production). What is cached is `response.data`, never rendered bytes, and only f
 200 answers; throttling, authentication and permissions run on every request, hits
 included. Every key holds the catalogue generation (learning.caching), which is
 replaced whenever a page is published, unpublished, moved, saved or deleted, or an
-enrollment changes: an entry is never stale, only unreachable. The timeout only lets
-the cache reclaim unreachable entries (Redis may run without an LRU policy).
+enrollment changes: an entry is never stale, only unreachable, so each process also
+keeps copies of the entries it read (learning.caching.shared_get).
 """
 
 import hashlib
 from types import SimpleNamespace
 
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
@@ -36,7 +35,6 @@ from rest_framework.decorators import (
 )
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from classroom.api import queries
@@ -53,9 +51,10 @@ from classroom.api.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
+from classroom.api.throttling import AnonWindowThrottle
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import progress_of
-from learning.caching import catalogue_generation
+from learning.caching import catalogue_generation, shared_get, shared_set
 from learning.models import ModulePage
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -67,7 +66,6 @@ FORBIDDEN = OpenApiResponse(ERROR, description="Refused (or a session without CS
 NO_SUCH_PAGE = OpenApiResponse(ERROR, description="No such page of the list")
 # Ids beyond 64 bits would overflow the database driver: such paths are unknown.
 ID_PATTERN = r"[0-9]{1,18}"
-CACHE_TIMEOUT = 24 * 3600  # reclaims unreachable entries; never needed for exactness
 
 
 def cache_key(*parts):
@@ -79,7 +77,7 @@ class APIRootView(routers.APIRootView):
     """The API's entry point: the address of each list (book clients start here)."""
 
     schema = AutoSchema()  # DRF leaves the root out of schemas; we describe it
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AnonWindowThrottle]
 
     @extend_schema(
         summary="The address of each list",
@@ -108,7 +106,7 @@ class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
 
     pagination_class = StandardPagination
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AnonWindowThrottle]
     lookup_value_regex = ID_PATTERN
     cached_params = {"format", "page", "page_size", "search", "subject"}
 
@@ -120,12 +118,12 @@ class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
 
     def cached(self, answer, request, *args, **kwargs):
         key = self.answer_cache_key(request)
-        data = None if key is None else cache.get(key)
+        data = None if key is None else shared_get(key)
         if data is not None:
             return Response(data)
         response = answer(request, *args, **kwargs)
         if key is not None and response.status_code == status.HTTP_200_OK:
-            cache.set(key, response.data, timeout=CACHE_TIMEOUT)
+            shared_set(key, response.data)
         return response
 
     def answer_cache_key(self, request):
@@ -258,12 +256,12 @@ class CourseViewSet(PublicCatalogueViewSet):
         # rule, at the cost of the rule's own query. (No docstring: the schema
         # would show it.)
         key = cache_key(catalogue_generation(), "course-contents", int(pk))
-        cached = cache.get(key)
+        cached = shared_get(key)
         if cached is None:
             course = self.get_object()  # 404 or 403 before anything is cached
             data = self.get_serializer(course).data
             cached = {"owner_id": course.owner_id, "data": data}
-            cache.set(key, cached, timeout=CACHE_TIMEOUT)
+            shared_set(key, cached)
         else:
             course = SimpleNamespace(pk=int(pk), owner_id=cached["owner_id"])
             self.check_object_permissions(request, course)
@@ -339,7 +337,7 @@ class ObtainTokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AnonWindowThrottle]
     serializer_class = TokenRequestSerializer
 
     @extend_schema(

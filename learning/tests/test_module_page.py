@@ -72,20 +72,20 @@ def test_first_and_last_modules_have_one_neighbour(client, modules, owner):
     assert last["next_module"] is None
 
 
-def test_contents_are_cached_per_published_revision(client, modules, owner):
+def test_cached_contents_follow_every_change_of_the_live_page(client, modules, owner):
     module = modules[0]
     client.force_login(owner)
     assert b"Body One" in client.get(module.url).content
-    # A change that is not a new published revision does not reach visitors...
-    module.body = text("<p>Changed quietly</p>")
+    # Saving the live page (a script, a factory) changes what visitors see...
+    module.body = text("<p>Changed by a script</p>")
     module.save()
-    assert b"Body One" in client.get(module.url).content
-    # ...publishing one does, at once.
+    assert b"Changed by a script" in client.get(module.url).content
+    # ...and so does publishing a revision, at once.
     module.body = text("<p>Published change</p>")
     module.save_revision(user=owner).publish()
     html = client.get(module.url).content.decode()
     assert "Published change" in html
-    assert "Body One" not in html
+    assert "Changed by a script" not in html
 
 
 def test_preview_shows_the_draft_not_the_cached_contents(client, modules):

@@ -1,0 +1,56 @@
+"""`{% sharedcache "name" part ... %}…{% endsharedcache %}`: a fragment of a page that
+is the same for everyone who sees it, rendered once per catalogue generation.
+
+The key is the name, the parts, the request's site (page URLs depend on it) and the
+catalogue generation (learning.caching), which every page, privacy, site, file and
+enrollment change moves on: a fragment is never stale, and each process keeps its
+own copies of those it used (`shared_get`). Never cached in a preview. Nothing
+per-user may go inside: the enroll button, progress and the account menu stay out.
+"""
+
+from django import template
+from django.utils.safestring import mark_safe
+from wagtail.models import Site
+
+from learning.caching import generation_key, shared_get, shared_set
+
+register = template.Library()
+
+
+class SharedCacheNode(template.Node):
+    def __init__(self, nodelist, name, parts):
+        self.nodelist = nodelist
+        self.name = name
+        self.parts = parts
+
+    def render(self, context):
+        request = context.get("request")
+        if request is None or getattr(request, "is_preview", False):
+            return self.nodelist.render(context)
+        site = Site.find_for_request(request)
+        key = generation_key(
+            f"fragment:{self.name.resolve(context)}",
+            [
+                getattr(site, "pk", None),
+                *(part.resolve(context) for part in self.parts),
+            ],
+        )
+        html = shared_get(key)
+        if html is None:
+            html = str(self.nodelist.render(context))
+            shared_set(key, html)
+        return mark_safe(html)  # noqa: S308 - our own template's output
+
+
+@register.tag
+def sharedcache(parser, token):
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs a fragment name")
+    nodelist = parser.parse(("endsharedcache",))
+    parser.delete_first_token()
+    return SharedCacheNode(
+        nodelist,
+        parser.compile_filter(bits[1]),
+        [parser.compile_filter(bit) for bit in bits[2:]],
+    )
