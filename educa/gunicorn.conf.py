@@ -15,6 +15,9 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # and PostgreSQL), and gunicorn's sync WSGI workers at 8 (no keep-alive).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "uvicorn.workers.UvicornWorker"
+# Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new
+# connections evenly; with one shared socket a busy worker could take most of them.
+reuse_port = os.environ.get("REUSE_PORT", "1") == "1"
 # Open websockets (chat) are long-lived: a worker restart must not cut them short.
 graceful_timeout = 30
 timeout = 60

@@ -93,6 +93,18 @@ def current_generation(key):
     return token
 
 
+def prefetched(key):
+    """A value read from the cache at the start of this request (or _MISSING)."""
+    memo = _request_memo.get()
+    return _MISSING if memo is None else memo.pop(key, _MISSING)
+
+
+def session_cache_key(session_key):
+    from learning.sessions import SessionStore
+
+    return SessionStore.cache_key_prefix + session_key
+
+
 def replace_generation(key):
     """Store a new token under `key`: every entry keyed by the old one is gone."""
     token = uuid.uuid4().hex
@@ -433,7 +445,7 @@ class PublicResponseCacheMiddleware:
     traffic off the database; with one, it fills the front cache cheaply.
 
     It also scopes the per-request memo of the generations (the catalogue's and
-    the permissions', read together in one round trip at the start).
+    the permissions'), read with the session in one round trip at the start.
     """
 
     HEADER = "X-Educa-Cache"
@@ -443,7 +455,11 @@ class PublicResponseCacheMiddleware:
 
     def __call__(self, request):
         # Every generation a request may need, in one round trip to the cache.
-        memo = cache.get_many(PREFETCHED_GENERATIONS)
+        keys = list(PREFETCHED_GENERATIONS)
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if session_key:
+            keys.append(session_cache_key(session_key))
+        memo = cache.get_many(keys)
         memo_token = _request_memo.set(memo)
         try:
             return self.respond(request)

@@ -209,7 +209,7 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "learning.sessions"  # cached_db, read with the first cache trip
 
 # Front cache (nginx proxy_cache, deploy/nginx/): anonymous pages are kept for
 # FRONT_CACHE_SECONDS and purged on publish/unpublish/move/delete through
