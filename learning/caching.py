@@ -31,6 +31,7 @@ The receivers are connected at import; `LearningConfig.ready()` imports this mod
 """
 
 import contextvars
+import functools
 import hashlib
 import logging
 import math
@@ -433,6 +434,19 @@ class CacheHeadersMiddleware:
 # --- Whole public responses in the app's cache -------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def serves_public_pages(path):
+    """Whether `path` goes to a view whose answers may be public (Wagtail's pages).
+
+    The URL map does not change while the process runs, so each path is resolved
+    once per process.
+    """
+    try:
+        return resolve(path).url_name in CacheHeadersMiddleware.PUBLIC_VIEWS
+    except Resolver404:
+        return False
+
+
 class PublicResponseCacheMiddleware:
     """Serve anonymous visitors whole pages from the cache, as the front cache does.
 
@@ -489,11 +503,7 @@ class PublicResponseCacheMiddleware:
     def key_for(self, request):
         if request.method not in ("GET", "HEAD"):
             return None
-        try:
-            view = resolve(request.path_info).url_name
-        except Resolver404:
-            return None
-        if view not in CacheHeadersMiddleware.PUBLIC_VIEWS:
+        if not serves_public_pages(request.path_info):
             return None  # never stored: no need to look
         if "HTTP_AUTHORIZATION" in request.META:
             return None

@@ -176,3 +176,53 @@ def test_a_permission_given_to_the_group_applies_at_once(client, student, course
         )
     )
     assert b'href="/admin/"' in client.get(course.url).content
+
+
+def test_local_copies_are_private_copies_and_bounded():
+    from learning.caching import LocalCopies
+
+    copies = LocalCopies(max_bytes=400)
+    copies.put("a", {"titles": ["Algebra"]})
+    mine = copies.get("a")
+    mine["titles"].append("changed by one request")
+    assert copies.get("a") == {"titles": ["Algebra"]}  # the next reader's own copy
+    for n in range(20):
+        copies.put(f"k{n}", "x" * 50)
+    assert copies.size <= 400
+    assert copies.get("a") is not None or copies.get("k19") == "x" * 50
+    assert copies.get("k19") == "x" * 50  # the newest stays, the oldest went first
+
+
+def test_the_session_comes_with_the_first_cache_round_trip(
+    client, course, enrolled, monkeypatch
+):
+    from django.core.cache import caches
+
+    client.force_login(enrolled)
+    client.get(course.url)
+    backend = caches["default"]
+    asked, inside = [], []
+    get, get_many = backend.get, backend.get_many
+
+    def spy_get(key, *args, **kwargs):
+        if not inside:  # the local-memory cache's get_many calls get per key
+            asked.append(("get", key))
+        return get(key, *args, **kwargs)
+
+    def spy_get_many(keys, *args, **kwargs):
+        asked.append(("get_many", list(keys)))
+        inside.append(True)
+        try:
+            return get_many(keys, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(backend, "get", spy_get)
+    monkeypatch.setattr(backend, "get_many", spy_get_many)
+    response = client.get(course.url)
+    assert response.status_code == 200
+    assert b'class="username"' in response.content  # the session was read
+    assert asked[0][0] == "get_many"  # generations and session, together
+    session_key = client.cookies["sessionid"].value
+    assert any(key.endswith(session_key) for key in asked[0][1])
+    assert not [key for _name, key in asked[1:] if str(key).endswith(session_key)]
