@@ -511,7 +511,7 @@ def main():
     parser.add_argument("--front-port", type=int, default=8080)
     parser.add_argument("--static-port", type=int, default=8081)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     args = parser.parse_args()
 
