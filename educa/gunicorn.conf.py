@@ -15,7 +15,7 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # enrolled student's module page at 430 req/s against 410-420 for 3 and 440 for 4,
 # with a p99 of 75 ms against 90-120 ms (more processes only contend for the CPU).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-worker_class = "educa.handlers.UvicornWorker"
+worker_class = "educa.workers.UvicornWorker"
 # Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new
 # connections evenly; with one shared socket a busy worker could take most of them.
 reuse_port = os.environ.get("REUSE_PORT", "1") == "1"

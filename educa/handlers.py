@@ -14,7 +14,6 @@ stays free for websockets and for reading and writing sockets. Concurrency comes
 from worker processes (`WEB_CONCURRENCY`), as for any Django deployment.
 """
 
-import uvicorn.workers
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.base import BaseHandler
@@ -32,10 +31,3 @@ class SharedThreadASGIHandler(ASGIHandler):
 
     async def get_response_async(self, request):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
-
-
-class UvicornWorker(uvicorn.workers.UvicornWorker):
-    """gunicorn's uvicorn worker without uvicorn's own access log: gunicorn's
-    `accesslog` (GUNICORN_ACCESS_LOG) or the front web server keeps that log."""
-
-    CONFIG_KWARGS = {**uvicorn.workers.UvicornWorker.CONFIG_KWARGS, "access_log": False}

@@ -136,7 +136,7 @@ def test_gunicorn_runs_uvicorn_workers(tmp_path):
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout)
     assert config == {
-        "worker_class": "educa.handlers.UvicornWorker",  # uvicorn's, quieter
+        "worker_class": "educa.workers.UvicornWorker",  # uvicorn's, quieter
         "workers": 3,
         "bind": "127.0.0.1:8009",
     }
