@@ -255,7 +255,7 @@ def basic_auth(user, password):
 
 
 def login(base_url):
-    """A session cookie for the demo student, through the site's login form."""
+    """The demo student's cookies, through the site's login form."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     _status, body, _headers = fetch(f"{base_url}/accounts/login/", opener=opener)
@@ -273,10 +273,11 @@ def login(base_url):
         headers={"Referer": f"{base_url}/accounts/login/"},
         opener=opener,
     )
-    session = next((c.value for c in jar if c.name == "sessionid"), None)
-    if session is None:
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
         raise RuntimeError(f"could not log in as {STUDENT} at {base_url}")
-    return f"sessionid={session}"
+    # What a browser sends back: the session and the CSRF cookie.
+    return "; ".join(f"{name}={value}" for name, value in sorted(cookies.items()))
 
 
 def path_of(url):
