@@ -61,10 +61,10 @@ GENERATION_KEY = "learning:catalogue:generation"
 PERMISSIONS_GENERATION_KEY = "learning:permissions:generation"  # learning.auth
 PREFETCHED_GENERATIONS = [GENERATION_KEY, PERMISSIONS_GENERATION_KEY]
 
-# Set when replacing the generation failed (cache unreachable): the next cache read
-# in this process retries first, so entries written before an outage cannot come
-# back into use after it.
-_pending_bump = threading.Event()
+# Generation keys whose replacement failed (cache unreachable): the next read of one
+# in this process replaces it first, so entries written before an outage cannot come
+# back into use after it (a Redis that keeps its data across the outage).
+pending_replacements = set()
 
 # Within a request (see PublicResponseCacheMiddleware) each generation token is
 # read from the cache once (all of them in one round trip) and remembered here; a
@@ -80,6 +80,8 @@ _MISSING = object()
 
 def current_generation(key):
     """The token stored under `key`, made on first use (see catalogue_generation)."""
+    if key in pending_replacements:
+        replace_generation(key)
     memo = _request_memo.get()
     if memo is not None and key in memo:
         return memo[key]
@@ -113,25 +115,23 @@ def replace_generation(key):
     memo = _request_memo.get()
     if memo is not None:
         memo[key] = token
+    # With IGNORE_EXCEPTIONS a failed write is silent; read it back to know.
+    if cache.get(key) == token:
+        pending_replacements.discard(key)
+    else:
+        logger.warning("Could not replace the cache generation %s; will retry", key)
+        pending_replacements.add(key)
     return token
 
 
 def catalogue_generation():
     """The token that catalogue-wide fragments vary on; made on first use."""
-    if _pending_bump.is_set():
-        bump_catalogue_generation()
     return current_generation(GENERATION_KEY)
 
 
 def bump_catalogue_generation(**kwargs):
     """Make every catalogue-wide fragment unreachable (a new generation)."""
-    token = replace_generation(GENERATION_KEY)
-    # With IGNORE_EXCEPTIONS a failed write is silent; read it back to know.
-    if cache.get(GENERATION_KEY) == token:
-        _pending_bump.clear()
-    else:
-        logger.warning("Could not replace the catalogue cache generation; will retry")
-        _pending_bump.set()
+    replace_generation(GENERATION_KEY)
 
 
 class LocalCopies:

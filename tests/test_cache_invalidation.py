@@ -113,9 +113,9 @@ def test_failed_bump_is_retried_before_the_next_read(cached, monkeypatch):
         # What django-redis does with IGNORE_EXCEPTIONS while Redis is away.
         down.setattr(backend, "set", lambda *args, **kwargs: None)
         caching.bump_catalogue_generation()
-    assert caching._pending_bump.is_set()
+    assert caching.GENERATION_KEY in caching.pending_replacements
     assert caching.catalogue_generation() != before
-    assert not caching._pending_bump.is_set()
+    assert caching.GENERATION_KEY not in caching.pending_replacements
 
 
 # --- Pages -------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def redis_server():
     with settings:
         yield server
     server.stop()
-    caching._pending_bump.clear()
+    caching.pending_replacements.clear()
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def persistent_redis_server(tmp_path):
     with settings:
         yield server
     server.stop()
-    caching._pending_bump.clear()
+    caching.pending_replacements.clear()
 
 
 def pages_of(course):
@@ -200,3 +200,19 @@ def test_sessions_survive_a_redis_restart(client, enrolled, redis_server):
     assert response.wsgi_request.user == enrolled
     # cached_db put the session back into the cache on the way.
     assert any(session_key in key for key in redis_server.stored_keys())
+
+
+def test_permissions_taken_away_during_an_outage_stay_away(
+    client, course, instructor, persistent_redis_server
+):
+    """The permissions' generation, too, is replaced once Redis is back."""
+    server = persistent_redis_server
+    client.force_login(instructor)
+    assert 'href="/admin/"' in client.get(course.url).text  # cached: may use admin
+
+    server.stop()
+    instructor.groups.clear()
+    assert 'href="/admin/"' not in client.get(course.url).text
+
+    server.start()  # with the entry that still says "may use the admin"
+    assert 'href="/admin/"' not in client.get(course.url).text
