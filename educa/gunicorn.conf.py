@@ -14,7 +14,11 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # One worker per core: measured on 2 cores (bench/README.md), 2 workers served an
 # enrolled student's module page at 430 req/s against 410-420 for 3 and 440 for 4,
 # with a p99 of 75 ms against 90-120 ms (more processes only contend for the CPU).
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+# Without Redis the cache is each process's own memory, and a change published
+# through one worker would not reach another's cache: then one worker, unless
+# WEB_CONCURRENCY says otherwise.
+default_workers = multiprocessing.cpu_count() if os.environ.get("REDIS_URL") else 1
+workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers)
 worker_class = "educa.workers.UvicornWorker"
 # Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new
 # connections evenly; with one shared socket a busy worker could take most of them.

@@ -140,3 +140,20 @@ def test_gunicorn_runs_uvicorn_workers(tmp_path):
         "workers": 3,
         "bind": "127.0.0.1:8009",
     }
+
+
+def test_without_redis_one_worker_keeps_the_caches_exact(tmp_path):
+    code = (
+        "import runpy, multiprocessing; c = runpy.run_path('educa/gunicorn.conf.py'); "
+        "print(c['workers'], multiprocessing.cpu_count())"
+    )
+    alone = run_with_production_settings(["-c", code], tmp_path, WEB_CONCURRENCY="")
+    assert alone.returncode == 0, alone.stderr
+    assert (
+        alone.stdout.split()[0] == "1"
+    )  # run_with_production_settings drops REDIS_URL
+    shared = run_with_production_settings(
+        ["-c", code], tmp_path, WEB_CONCURRENCY="", REDIS_URL="redis://127.0.0.1:6379/7"
+    )
+    workers, cores = shared.stdout.split()
+    assert workers == cores
