@@ -29,8 +29,9 @@ def viewable_course_ids(user, courses):
 def can_view_contents(user, course):
     """May `user` see the modules of `course`? (The rule is `viewable_course_ids`.)
 
-    The answer is remembered under the catalogue generation, which every enrollment,
-    course and user change moves on (learning.caching), so it is never stale.
+    The answer is remembered under the catalogue and enrollment generations, which
+    every course, user and enrollment change moves on (learning.caching), so it is
+    never stale.
     """
     if user is None or not user.is_authenticated:
         return False
@@ -38,4 +39,5 @@ def can_view_contents(user, course):
         "can-view-contents",
         [user.pk, user.is_active, user.is_superuser, course.pk, course.owner_id],
         lambda: course.pk in viewable_course_ids(user, [course]),
+        enrollments=True,
     )

@@ -152,14 +152,11 @@ def course_status(student, course, module=None):
 
 
 def is_enrolled(student, course):
-    """Whether `student` is enrolled in `course`, remembered under the generation
-    (every enrollment and unenrollment moves it on: learning.caching)."""
+    """Whether `student` is enrolled in `course`, remembered under the enrollment
+    generation (every enrollment and unenrollment moves it on: learning.caching)."""
+    enrollment = Enrollment.objects.filter(student=student, course_id=course.pk)
     return remember(
-        "enrolled",
-        [student.pk, course.pk],
-        lambda: Enrollment.objects.filter(
-            student=student, course_id=course.pk
-        ).exists(),
+        "enrolled", [student.pk, course.pk], enrollment.exists, enrollments=True
     )
 
 

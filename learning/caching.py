@@ -2,8 +2,10 @@
 
 Everything the site shows to more than one user is cached under the *catalogue
 generation*: a random token stored in the cache and replaced whenever a page is
-saved, published, unpublished, moved or deleted, a page is made private, a site,
-image, document, video or user changes, or an enrollment changes. An entry is never
+saved, published, unpublished, moved or deleted, a page is made private, or a site,
+image, document, video or user changes. What also depends on who is enrolled (the
+access rule's answers, enrollment status, the API's student counts) varies on an
+*enrollment generation* too, which enrollments replace. An entry is never
 stale, only unreachable once the generation moves on; the cache reclaims it (LRU, or
 ENTRY_TIMEOUT). Such an entry never changes once written, so each process keeps
 copies of those it used (`LocalCopies`) and asks the cache only for the token: read
@@ -59,7 +61,14 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "learning:catalogue:generation"
 PERMISSIONS_GENERATION_KEY = "learning:permissions:generation"  # learning.auth
-PREFETCHED_GENERATIONS = [GENERATION_KEY, PERMISSIONS_GENERATION_KEY]
+# Who is enrolled where: the access rule's answers, enrollment status and the API's
+# counts of students vary on it, pages do not (an enrollment keeps them cached).
+ENROLLMENT_GENERATION_KEY = "learning:enrollments:generation"
+PREFETCHED_GENERATIONS = [
+    GENERATION_KEY,
+    PERMISSIONS_GENERATION_KEY,
+    ENROLLMENT_GENERATION_KEY,
+]
 
 # Generation keys whose replacement failed (cache unreachable): the next read of one
 # in this process replaces it first, so entries written before an outage cannot come
@@ -195,41 +204,63 @@ def shared_set(key, value):
     local_copies.put(key, value)
 
 
+def enrollment_generation():
+    """The token that what depends on enrollments varies on."""
+    return current_generation(ENROLLMENT_GENERATION_KEY)
+
+
+def bump_enrollment_generation(**kwargs):
+    replace_generation(ENROLLMENT_GENERATION_KEY)
+
+
 def catalogue_changed():
     """Invalidate now and again after commit.
 
     The second bump closes the race where a concurrent request reads the old rows
     before our transaction commits and stores them under the new generation.
     """
-    bump_catalogue_generation()
+    _bump_now_and_on_commit(bump_catalogue_generation)
+
+
+def enrollments_changed():
+    """Invalidate what depends on enrollments, now and again after commit."""
+    _bump_now_and_on_commit(bump_enrollment_generation)
+
+
+def _bump_now_and_on_commit(bump):
+    bump()
     connection = transaction.get_connection()
     # One publish saves the page several times: one bump per transaction is enough.
     if connection.in_atomic_block and any(
-        func is bump_catalogue_generation
-        for _sids, func, _robust in connection.run_on_commit
+        func is bump for _sids, func, _robust in connection.run_on_commit
     ):
         return
-    transaction.on_commit(bump_catalogue_generation)
+    transaction.on_commit(bump)
 
 
-def generation_key(name, parts):
-    """A cache key that belongs to the current catalogue generation.
+def generation_key(name, parts, enrollments=False):
+    """A cache key that belongs to the current catalogue generation (and, with
+    `enrollments`, to the current enrollment generation).
 
     Parts taken from a request (a path, a host) are hashed: keys stay short however
     long the address. A `name` holds one shape of value: give a new shape a new name
     (processes of the previous release may still be running).
     """
     digest = hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:32]
-    return f"learning:{name}:{catalogue_generation()}:{digest}"
+    tokens = catalogue_generation()
+    if enrollments:
+        tokens += ":" + enrollment_generation()
+    return f"learning:{name}:{tokens}:{digest}"
 
 
-def remember(name, parts, compute):
+def remember(name, parts, compute, enrollments=False):
     """`compute()`, cached under the current generation (exact, as the fragments).
 
     For what many requests read and only a page event changes: a site, a route, the
-    view restrictions, a course and its module list. `parts` name the entry.
+    view restrictions, a course and its module list. `parts` name the entry; what
+    also depends on who is enrolled passes `enrollments=True`.
     """
-    key = generation_key(name, parts)
+    key = generation_key(name, parts, enrollments)
     value = shared_get(key, _MISSING)
     if value is _MISSING:
         value = compute()
@@ -330,9 +361,9 @@ def on_page_saved(sender, instance, raw=False, **kwargs):
 
 
 def on_enrollment_changed(sender, instance, raw=False, **kwargs):
-    # Enrollment counts (popular courses) are part of what listings may show.
+    # Access, enrollment status and the API's student counts; no page shows them.
     if not raw:
-        catalogue_changed()
+        enrollments_changed()
 
 
 page_published.connect(on_page_published, dispatch_uid="learning.caching.published")

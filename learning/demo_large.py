@@ -114,6 +114,7 @@ def build(stdout=None, seed=6):
         enroll(students, [course.pk for course in courses], rng)
         write(f"{len(students) * ENROLLMENTS_PER_STUDENT} enrollments")
     caching.bump_catalogue_generation()
+    caching.bump_enrollment_generation()  # enrollments were made in bulk
 
 
 def make_users(prefix, count, password):

@@ -54,7 +54,12 @@ from classroom.api.serializers import (
 from classroom.api.throttling import AnonWindowThrottle
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import progress_of
-from learning.caching import catalogue_generation, shared_get, shared_set
+from learning.caching import (
+    catalogue_generation,
+    enrollment_generation,
+    shared_get,
+    shared_set,
+)
 from learning.models import ModulePage
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -109,6 +114,8 @@ class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     throttle_classes = [AnonWindowThrottle]
     lookup_value_regex = ID_PATTERN
     cached_params = {"format", "page", "page_size", "search", "subject"}
+    # Answers that count students vary on the enrollment generation too.
+    counts_students = False
 
     def list(self, request, *args, **kwargs):
         return self.cached(super().list, request, *args, **kwargs)
@@ -135,6 +142,7 @@ class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         # Read before the database: a change committed meanwhile moves the generation.
         return cache_key(
             catalogue_generation(),
+            enrollment_generation() if self.counts_students else None,
             self.basename,
             self.action,
             f"{request.scheme}://{request.get_host()}{request.path}",
@@ -155,6 +163,7 @@ class SubjectViewSet(PublicCatalogueViewSet):
     """Subjects of the catalogue, each with its three most followed courses."""
 
     serializer_class = SubjectSerializer
+    counts_students = True  # each subject's most followed courses
 
     def get_queryset(self):
         return queries.subjects_with_counts()
