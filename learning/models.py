@@ -48,7 +48,7 @@ class CachedRestrictionsMixin:
 
 
 def restricted_paths():
-    """Tree paths of restricted pages; None when an alias makes them unreliable."""
+    """Tree paths of restricted pages; [""] (every page) while any alias exists."""
     if Page.objects.filter(alias_of__isnull=False).exists():
         return [""]  # every path starts with "": always ask Wagtail
     return sorted(set(PageViewRestriction.objects.values_list("page__path", flat=True)))

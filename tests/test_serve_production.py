@@ -125,35 +125,31 @@ def test_plain_http_on_this_machine_is_an_explicit_choice(tmp_path):
     assert local == {"SECURE_SSL_REDIRECT": False, "SESSION_COOKIE_SECURE": False}
 
 
-def test_gunicorn_runs_uvicorn_workers(tmp_path):
+def gunicorn_config(tmp_path, **env):
+    """educa/gunicorn.conf.py's settings, with production settings and `env`."""
     code = (
-        "import runpy, json; c = runpy.run_path('educa/gunicorn.conf.py'); "
-        "print(json.dumps({k: c[k] for k in ('worker_class', 'workers', 'bind')}))"
+        "import runpy, json, multiprocessing; c = runpy.run_path("
+        "'educa/gunicorn.conf.py'); c['cores'] = multiprocessing.cpu_count(); "
+        "print(json.dumps({k: c[k] for k in ('worker_class', 'workers', 'bind', "
+        "'reuse_port', 'cores')}))"
     )
-    result = run_with_production_settings(
-        ["-c", code], tmp_path, WEB_CONCURRENCY="3", BIND="127.0.0.1:8009"
-    )
+    result = run_with_production_settings(["-c", code], tmp_path, **env)
     assert result.returncode == 0, result.stderr
-    config = json.loads(result.stdout)
-    assert config == {
-        "worker_class": "educa.workers.UvicornWorker",  # uvicorn's, quieter
-        "workers": 3,
-        "bind": "127.0.0.1:8009",
-    }
+    return json.loads(result.stdout)
+
+
+def test_gunicorn_runs_uvicorn_workers(tmp_path):
+    config = gunicorn_config(tmp_path, WEB_CONCURRENCY="3", BIND="127.0.0.1:8009")
+    assert config["worker_class"] == "educa.workers.UvicornWorker"  # uvicorn's
+    assert config["workers"] == 3
+    assert config["bind"] == "127.0.0.1:8009"
+    assert config["reuse_port"] is True
 
 
 def test_without_redis_one_worker_keeps_the_caches_exact(tmp_path):
-    code = (
-        "import runpy, multiprocessing; c = runpy.run_path('educa/gunicorn.conf.py'); "
-        "print(c['workers'], multiprocessing.cpu_count())"
+    # run_with_production_settings leaves REDIS_URL out.
+    assert gunicorn_config(tmp_path, WEB_CONCURRENCY="")["workers"] == 1
+    shared = gunicorn_config(
+        tmp_path, WEB_CONCURRENCY="", REDIS_URL="redis://127.0.0.1:6379/7"
     )
-    alone = run_with_production_settings(["-c", code], tmp_path, WEB_CONCURRENCY="")
-    assert alone.returncode == 0, alone.stderr
-    assert (
-        alone.stdout.split()[0] == "1"
-    )  # run_with_production_settings drops REDIS_URL
-    shared = run_with_production_settings(
-        ["-c", code], tmp_path, WEB_CONCURRENCY="", REDIS_URL="redis://127.0.0.1:6379/7"
-    )
-    workers, cores = shared.stdout.split()
-    assert workers == cores
+    assert shared["workers"] == shared["cores"]

@@ -6,13 +6,12 @@ API v2 remains public (DESIGN.md, known traps).
 The public catalogue and course contents answer from Django's cache (Redis in
 production). What is cached is `response.data`, never rendered bytes, and only for
 200 answers; throttling, authentication and permissions run on every request, hits
-included. Every key holds the catalogue generation (learning.caching), which is
-replaced whenever a page is published, unpublished, moved, saved or deleted, or an
-enrollment changes: an entry is never stale, only unreachable, so each process also
-keeps copies of the entries it read (learning.caching.shared_get).
+included. Every key holds the catalogue generation (learning.caching), which every
+page change replaces, and the subjects' keys the enrollment generation too (they count
+students): an entry is never stale, only unreachable, so each process also keeps
+copies of the entries it read (learning.caching.shared_get).
 """
 
-import hashlib
 from types import SimpleNamespace
 
 from django.shortcuts import get_object_or_404
@@ -54,12 +53,7 @@ from classroom.api.serializers import (
 from classroom.api.throttling import AnonWindowThrottle
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import progress_of
-from learning.caching import (
-    catalogue_generation,
-    enrollment_generation,
-    shared_get,
-    shared_set,
-)
+from learning.caching import generation_key, shared_get, shared_set
 from learning.models import ModulePage
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -71,11 +65,6 @@ FORBIDDEN = OpenApiResponse(ERROR, description="Refused (or a session without CS
 NO_SUCH_PAGE = OpenApiResponse(ERROR, description="No such page of the list")
 # Ids beyond 64 bits would overflow the database driver: such paths are unknown.
 ID_PATTERN = r"[0-9]{1,18}"
-
-
-def cache_key(*parts):
-    """A key for `parts`, hashed: they hold query values of any length and text."""
-    return "api:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 class APIRootView(routers.APIRootView):
@@ -102,8 +91,8 @@ class APIRootView(routers.APIRootView):
 class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     """Readable by anyone (anonymous callers throttled), paginated, numeric ids.
 
-    Answers are the same whoever asks, so they are cached per catalogue generation,
-    view and action, scheme, host and path (pagination links are absolute URLs) and
+    Answers are the same whoever asks, so they are cached per generation, view and
+    action, scheme, host and path (pagination links are absolute URLs) and
     query parameters. Pagination links repeat every query parameter, so a request
     with one the lists do not read, or a browsable API page (which also draws the
     paginator's page controls), is answered without the cache.
@@ -140,13 +129,13 @@ class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         ):
             return None
         # Read before the database: a change committed meanwhile moves the generation.
-        return cache_key(
-            catalogue_generation(),
-            enrollment_generation() if self.counts_students else None,
-            self.basename,
-            self.action,
-            f"{request.scheme}://{request.get_host()}{request.path}",
-            sorted(params.lists()),
+        return generation_key(
+            f"api:{self.basename}:{self.action}",
+            [
+                f"{request.scheme}://{request.get_host()}{request.path}",
+                sorted(params.lists()),
+            ],
+            enrollments=self.counts_students,
         )
 
 
@@ -264,7 +253,7 @@ class CourseViewSet(PublicCatalogueViewSet):
         # generation); it keeps the owner's id so that a hit still asks the access
         # rule, at the cost of the rule's own query. (No docstring: the schema
         # would show it.)
-        key = cache_key(catalogue_generation(), "course-contents", int(pk))
+        key = generation_key("api:course-contents", [int(pk)])
         cached = shared_get(key)
         if cached is None:
             course = self.get_object()  # 404 or 403 before anything is cached
