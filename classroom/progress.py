@@ -134,9 +134,10 @@ def course_status(student, course, module=None):
     """Enrollment and progress of `student` in `course`: one query, when warm.
 
     Returns a dict with `enrolled`, `progress` and, when `module` is given,
-    `module_done`. The published modules come from the course's cached outline and
-    enrollment from `is_enrolled` (both exact by the catalogue generation), so the
-    one query reads what only the student changes: the modules they have done.
+    `module_done`. The published modules come from the course's cached outline (exact
+    by the catalogue generation) and enrollment from `is_enrolled` (by the enrollment
+    generation), so the one query reads what only the student changes: the modules
+    they have done.
     """
     module_ids = [each.pk for each in course.module_outline()]
     done = set(

@@ -14,11 +14,11 @@ as ModelBackend does.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from learning.caching import (
     PERMISSIONS_GENERATION_KEY,
+    bump_now_and_on_commit,
     current_generation,
     remember,
     replace_generation,
@@ -72,8 +72,7 @@ def permissions_changed(sender, raw=False, action=None, **kwargs):
     """Any change to who holds which permission: a new generation, now and on commit."""
     if raw or (action is not None and not action.startswith("post_")):
         return
-    bump_permissions_generation()
-    transaction.on_commit(bump_permissions_generation)
+    bump_now_and_on_commit(bump_permissions_generation)
 
 
 def connect():

@@ -219,15 +219,17 @@ def catalogue_changed():
     The second bump closes the race where a concurrent request reads the old rows
     before our transaction commits and stores them under the new generation.
     """
-    _bump_now_and_on_commit(bump_catalogue_generation)
+    bump_now_and_on_commit(bump_catalogue_generation)
 
 
 def enrollments_changed():
     """Invalidate what depends on enrollments, now and again after commit."""
-    _bump_now_and_on_commit(bump_enrollment_generation)
+    bump_now_and_on_commit(bump_enrollment_generation)
 
 
-def _bump_now_and_on_commit(bump):
+def bump_now_and_on_commit(bump):
+    """Call `bump` now and once more after the transaction commits (see
+    catalogue_changed); once per transaction however many saves it makes."""
     bump()
     connection = transaction.get_connection()
     # One publish saves the page several times: one bump per transaction is enough.
