@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
+from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page
 
 from classroom.models import Enrollment, ModuleCompletion
-from learning.caching import remember
+from learning.caching import remember, remember_for_user, user_data_changed
 from learning.models import CoursePage, ModulePage
 
 
@@ -131,20 +132,16 @@ def enrolled_courses(student):
 
 
 def course_status(student, course, module=None):
-    """Enrollment and progress of `student` in `course`: one query, when warm.
+    """Enrollment and progress of `student` in `course`: no query, when warm.
 
     Returns a dict with `enrolled`, `progress` and, when `module` is given,
     `module_done`. The published modules come from the course's cached outline (exact
-    by the catalogue generation) and enrollment from `is_enrolled` (by the enrollment
-    generation), so the one query reads what only the student changes: the modules
-    they have done.
+    by the catalogue generation), enrollment from `is_enrolled` (by the enrollment
+    generation) and the modules done from `done_module_ids` (by the student's own
+    progress generation).
     """
     module_ids = [each.pk for each in course.module_outline()]
-    done = set(
-        ModuleCompletion.objects.filter(
-            student=student, module_id__in=module_ids
-        ).values_list("module_id", flat=True)
-    )
+    done = done_module_ids(student).intersection(module_ids)
     return {
         "enrolled": is_enrolled(student, course),
         "progress": Progress(done=len(done), total=len(module_ids)),
@@ -152,12 +149,34 @@ def course_status(student, course, module=None):
     }
 
 
+def done_module_ids(student):
+    """The pks of every module `student` has marked done, in any course.
+
+    Remembered under the student's progress generation, which their completions
+    alone move on (`completions_changed`): exact, and one student's progress leaves
+    everyone else's entries in use.
+    """
+    return remember_for_user(
+        "progress",
+        student.pk,
+        lambda: frozenset(
+            ModuleCompletion.objects.filter(student=student).values_list(
+                "module_id", flat=True
+            )
+        ),
+    )
+
+
 def is_enrolled(student, course):
     """Whether `student` is enrolled in `course`, remembered under the enrollment
     generation (every enrollment and unenrollment moves it on: learning.caching)."""
-    enrollment = Enrollment.objects.filter(student=student, course_id=course.pk)
     return remember(
-        "enrolled", [student.pk, course.pk], enrollment.exists, enrollments=True
+        "enrolled",
+        [student.pk, course.pk],
+        lambda: Enrollment.objects.filter(
+            student=student, course_id=course.pk
+        ).exists(),
+        enrollments=True,
     )
 
 
@@ -172,3 +191,18 @@ def next_module_for(student, course):
         ).values_list("module_id", flat=True)
     )
     return next((m for m in modules if m.pk not in done), modules[0])
+
+
+def completions_changed(sender, instance, raw=False, **kwargs):
+    """A module marked done or not (or its completion deleted with the module or
+    the student): that student's `done_module_ids` move to a new generation."""
+    if not raw:
+        user_data_changed("progress", instance.student_id)
+
+
+for _signal in (post_save, post_delete):
+    _signal.connect(
+        completions_changed,
+        sender=ModuleCompletion,
+        dispatch_uid=f"classroom.progress.completions.{id(_signal)}",
+    )

@@ -45,4 +45,13 @@ def post_fork(server, worker):
     """
     import gc
 
+    from django.core.cache import caches
+
     gc.freeze()
+    # Django keeps its cache objects per asyncio context, and each request runs in a
+    # task of its own: made there, a request's cache object (with django-redis, a
+    # client and a Redis connection wrapper) would die with it and the next request
+    # build another, a tenth of a module page's time. Made here, in the context every
+    # request task copies, the worker's requests share one.
+    for alias in caches:
+        caches[alias]

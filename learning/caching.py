@@ -188,13 +188,22 @@ local_copies = LocalCopies(max_bytes=32 * 1024 * 1024)
 
 
 def shared_get(key, default=None):
-    """An entry of a generation key: from this process's copies, else the cache."""
+    """An entry of a generation key: from this request's, else this process's
+    copies, else the cache. (Within a request every reader of a key gets the same
+    object: the outline a page shows and the progress it counts are one list.)"""
+    memo = _request_memo.get()
+    if memo is not None:
+        value = memo.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
     value = local_copies.get(key)
     if value is _MISSING:
         value = cache.get(key, _MISSING)
         if value is _MISSING:
             return default
         local_copies.put(key, value)
+    if memo is not None:
+        memo[key] = value
     return value
 
 
@@ -202,6 +211,75 @@ def shared_set(key, value):
     """Store an entry of a generation key in the cache and in this process."""
     cache.set(key, value, timeout=ENTRY_TIMEOUT)
     local_copies.put(key, value)
+    memo = _request_memo.get()
+    if memo is not None:
+        memo[key] = value
+
+
+# --- Per-user generations ---------------------------------------------------------
+#
+# What only one user's own actions change (the modules a student has done) is keyed
+# by a generation of that user's, replaced by their changes alone: one student
+# marking a module done leaves everyone else's entries in use.
+
+# The per-user generations read with the session (see PublicResponseCacheMiddleware).
+PREFETCHED_USER_GENERATIONS = ["progress"]
+
+
+def user_generation_key(name, user_pk):
+    return f"learning:{name}:generation:{user_pk}"
+
+
+def user_generation(name, user_pk):
+    """The token of `user_pk`'s generation `name`; made on first use."""
+    return current_generation(user_generation_key(name, user_pk))
+
+
+def user_data_changed(name, user_pk):
+    """Make `user_pk`'s entries of `name` unreachable, now and after commit."""
+    bump_now_and_on_commit(
+        functools.partial(replace_generation, user_generation_key(name, user_pk))
+    )
+
+
+def remember_for_user(name, user_pk, compute):
+    """`compute()`, cached under `user_pk`'s generation `name` (exact, as remember)."""
+    key = f"learning:{name}:{user_generation(name, user_pk)}:{user_pk}"
+    value = shared_get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        shared_set(key, value)
+    return value
+
+
+class SessionUsers:
+    """Which user each recently seen session names, as a hint for prefetching.
+
+    Filled when a session is loaded (learning.sessions); read at the start of the
+    next request with that session to fetch the user's generations in the same round
+    trip as the session itself. Only a hint: a wrong or missing entry costs one
+    more round trip, never a wrong answer (every key names its user).
+    """
+
+    def __init__(self, max_entries):
+        self.max_entries = max_entries
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, session_key):
+        with self.lock:
+            return self.entries.get(session_key)
+
+    def put(self, session_key, user_pk):
+        with self.lock:
+            if self.entries.get(session_key) == user_pk:
+                return
+            self.entries[session_key] = user_pk
+            if len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+
+session_users = SessionUsers(max_entries=20_000)
 
 
 def enrollment_generation():
@@ -506,6 +584,12 @@ class PublicResponseCacheMiddleware:
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if session_key:
             keys.append(session_cache_key(session_key))
+            user_pk = session_users.get(session_key)
+            if user_pk is not None:
+                keys += [
+                    user_generation_key(name, user_pk)
+                    for name in PREFETCHED_USER_GENERATIONS
+                ]
         memo = cache.get_many(keys)
         memo_token = _request_memo.set(memo)
         try:

@@ -43,7 +43,9 @@ class CachedRestrictionsMixin:
         if not self.alias_of_id:
             restricted = remember("restricted-paths", [], restricted_paths)
             if not any(self.path.startswith(path) for path in restricted):
-                return PageViewRestriction.objects.none()
+                none = PageViewRestriction.objects.none()
+                none._result_cache = []  # already evaluated: iterating asks nothing
+                return none
         return super().get_view_restrictions()
 
 

@@ -5,6 +5,7 @@ the cache: fast, never stale, never another user's."""
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.urls import reverse
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction, Site
 
@@ -123,18 +124,24 @@ def test_a_moved_address_routes_at_once(client, course, enrolled):
     assert get(client, module.url)[0].status_code == 200
 
 
-def test_a_warm_module_page_reads_only_what_the_student_changes(
+def test_a_warm_module_page_makes_no_query_and_shows_a_mark_at_once(
     client, course, enrolled
 ):
     module = ModulePage.objects.child_of(course).first()
     client.force_login(enrolled)
     get(client, module.url)
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(module.url).status_code == 200
-    # Site, route, page, restrictions, course, outline, user, permissions and the
-    # access rule's answer come from the cache; the completions never do.
-    assert [q["sql"] for q in queries if "classroom_modulecompletion" in q["sql"]]
-    assert len(queries) == 1
+        page = client.get(module.url)
+    # Site, route, page, restrictions, course, outline, user, permissions, the
+    # access rule's answer and the student's progress all come from the cache.
+    assert page.status_code == 200
+    assert len(queries) == 0, [q["sql"] for q in queries]
+    assert b"Mark as done" in page.content
+
+    client.post(
+        reverse("student_module_done"), {"module_id": module.pk, "done": "true"}
+    )
+    assert b"Mark as not done" in client.get(module.url).content
 
 
 def test_a_new_site_hostname_is_found_at_once(client, course):
@@ -196,10 +203,12 @@ def test_local_copies_are_private_copies_and_bounded():
 def test_the_session_comes_with_the_first_cache_round_trip(
     client, course, enrolled, monkeypatch
 ):
+    """And so does the student's progress generation (the session names them)."""
     from django.core.cache import caches
 
     client.force_login(enrolled)
-    client.get(course.url)
+    module_url = ModulePage.objects.child_of(course).first().url
+    client.get(module_url)
     backend = caches["default"]
     asked, inside = [], []
     get, get_many = backend.get, backend.get_many
@@ -219,10 +228,13 @@ def test_the_session_comes_with_the_first_cache_round_trip(
 
     monkeypatch.setattr(backend, "get", spy_get)
     monkeypatch.setattr(backend, "get_many", spy_get_many)
-    response = client.get(course.url)
+    response = client.get(module_url)
     assert response.status_code == 200
     assert b'class="username"' in response.content  # the session was read
     assert asked[0][0] == "get_many"  # generations and session, together
     session_key = client.cookies["sessionid"].value
     assert any(key.endswith(session_key) for key in asked[0][1])
     assert not [key for _name, key in asked[1:] if str(key).endswith(session_key)]
+    progress = f"learning:progress:generation:{enrolled.pk}"
+    assert progress in asked[0][1]
+    assert not [key for _name, key in asked[1:] if key == progress]

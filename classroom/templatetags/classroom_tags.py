@@ -6,7 +6,6 @@ sit outside any cached fragment, so no student ever sees another's state.
 
 from django import template
 
-from classroom.models import ModuleCompletion
 from classroom.progress import Progress, course_status
 
 register = template.Library()
@@ -43,20 +42,3 @@ def module_status_of(context, module, course=None):
     if course is None:
         course = module.course
     return _status(context, course, module=module)
-
-
-@register.simple_tag(takes_context=True)
-def done_module_ids(context, course):
-    """`{% done_module_ids course as done %}`: pks of the modules the user has done.
-
-    One query; an empty set for visitors. For ticks in a module sidebar.
-    """
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if course is None or user is None or not user.is_authenticated:
-        return frozenset()
-    return frozenset(
-        ModuleCompletion.objects.filter(student=user, course=course).values_list(
-            "module_id", flat=True
-        )
-    )

@@ -237,23 +237,30 @@ def test_progress_is_per_student(enrolled, course):
     assert progress_of(other, course).done == 1
 
 
-def test_done_module_ids_tag_is_per_user(rf, enrolled, outsider, course):
-    from django.contrib.auth.models import AnonymousUser
-    from django.template import Context, Template
+def test_course_status_is_remembered_and_exact_per_student(
+    enrolled, course, django_assert_num_queries
+):
+    from classroom.progress import course_status
 
-    first = modules_of(course)[0]
+    other = UserFactory(username="another")
+    Enrollment.objects.create(student=other, course=course)
+    first, second = modules_of(course)
+    course_status(enrolled, course, first)  # fill the cache
+    course_status(other, course, first)
+    with django_assert_num_queries(0):
+        warm = course_status(enrolled, course, first)
+    assert (warm["progress"], warm["module_done"]) == (Progress(0, 2), False)
+
     mark_done(enrolled, first)
-    template = Template(
-        "{% load classroom_tags %}{% done_module_ids course as done %}"
-        "{% for pk in done %}{{ pk }}{% endfor %}"
-    )
-    for user, expected in [
-        (enrolled, str(first.pk)),
-        (outsider, ""),
-        (AnonymousUser(), ""),
-    ]:
-        request = rf.get("/")
-        request.user = user
-        assert (
-            template.render(Context({"request": request, "course": course})) == expected
-        )
+    status = course_status(enrolled, course, first)
+    assert (status["progress"], status["module_done"]) == (Progress(1, 2), True)
+    with django_assert_num_queries(0):  # another student's entry stayed in use
+        assert course_status(other, course, first)["progress"] == Progress(0, 2)
+
+    ModuleCompletion.objects.filter(student=enrolled, module=first).delete()
+    mark_done(enrolled, second)
+    after = course_status(enrolled, course, first)
+    assert (after["progress"], after["module_done"]) == (Progress(1, 2), False)
+
+    second.delete()  # the module takes its completion with it
+    assert course_status(enrolled, course, first)["progress"] == Progress(0, 1)
