@@ -135,12 +135,12 @@ def course_status(student, course, module=None):
     """Enrollment and progress of `student` in `course`: no query, when warm.
 
     Returns a dict with `enrolled`, `progress` and, when `module` is given,
-    `module_done`. The published modules come from the course's cached outline (exact
-    by the catalogue generation), enrollment from `is_enrolled` (by the enrollment
-    generation) and the modules done from `done_module_ids` (by the student's own
-    progress generation).
+    `module_done`. The published modules come from the course's cached list of them
+    (exact by the catalogue generation), enrollment from `is_enrolled` (by the
+    enrollment generation) and the modules done from `done_module_ids` (by the
+    student's own progress generation).
     """
-    module_ids = [each.pk for each in course.module_outline()]
+    module_ids = course.module_ids()
     done = done_module_ids(student).intersection(module_ids)
     return {
         "enrolled": is_enrolled(student, course),

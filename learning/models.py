@@ -24,6 +24,7 @@ from wagtail.search import index
 from learning.blocks import ModuleBodyBlock
 from learning.caching import generation_key, remember, shared_get, shared_set
 from learning.permissions import OwnedPagePermissionTester
+from learning.shells import ShellCachedPageMixin
 
 CATALOG_PAGE_SIZE = 12
 # The rendition a course card shows; prefetched with the catalogue's courses.
@@ -269,6 +270,12 @@ class CoursePage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
             "module-outline", [self.pk], lambda: list(self.modules().defer("body"))
         )
 
+    def module_ids(self):
+        """The pks of the published modules, in order, from the cache."""
+        return remember(
+            "module-ids", [self.pk], lambda: [each.pk for each in self.module_outline()]
+        )
+
     def get_context(self, request, *args, **kwargs):
         from learning.access import can_view_contents
 
@@ -279,7 +286,9 @@ class CoursePage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
         return context
 
 
-class ModulePage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
+class ModulePage(
+    CachedRestrictionsMixin, OwnedPagePermissionsMixin, ShellCachedPageMixin, Page
+):
     """A module of a course: a description and the contents that teach it."""
 
     description = models.TextField(blank=True)
@@ -332,6 +341,9 @@ class ModulePage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
             messages.info(request, "Enroll in this course to open its modules.")
             return redirect(course.url)
         return super().serve(request, *args, **kwargs)
+
+    def get_shell_context(self, request):
+        return {**super().get_shell_context(request), "course": self.course}
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

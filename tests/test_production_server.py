@@ -92,10 +92,13 @@ def test_anonymous_pages_are_served_again_from_the_cache(server):
     status, headers, first = fetch(f"{url}/courses/")
     assert status == 200
     assert "public" in headers["Cache-Control"]
-    # Two workers: within a few requests each has answered, the later ones as hits.
-    answers = [fetch(f"{url}/courses/") for _ in range(6)]
+    # Two workers (the kernel spreads connections; one may still be starting): each
+    # answers its first request as a miss, the later ones as hits.
+    answers = [fetch(f"{url}/courses/") for _ in range(10)]
     assert all(status == 200 and body == first for status, _h, body in answers)
-    assert answers[-1][1]["X-Educa-Cache"] == "hit"
+    caching = [headers["X-Educa-Cache"] for _status, headers, _body in answers]
+    assert "hit" in caching
+    assert caching.count("miss") <= 1, caching  # at most the other worker's first
     # Static files by WhiteNoise under hashed names, cached "forever".
     css = re.search(r'href="(/static/css/educa\.[0-9a-f]+\.css)"', first).group(1)
     status, headers, _css = fetch(url + css)

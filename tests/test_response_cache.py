@@ -5,8 +5,8 @@ the cache: fast, never stale, never another user's."""
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.urls import reverse
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from wagtail.models import PageViewRestriction, Site
 
 from learning.caching import PublicResponseCacheMiddleware

@@ -1,6 +1,10 @@
 """`{% sharedcache "name" part ... %}…{% endsharedcache %}`: a fragment of a page that
 is the same for everyone who sees it, rendered once per catalogue generation.
 
+`{% peruser "template.html" %}`: a part of a page that is the user's own; rendered
+in place like an include, or left as a marker in a page's shared shell
+(learning.shells) and rendered for each request.
+
 The key is the name, the parts, the request's site (page URLs depend on it) and the
 catalogue generation (learning.caching), which every page, privacy, site, file and
 enrollment change moves on: a fragment is never stale, and each process keeps its
@@ -13,6 +17,7 @@ from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
 from learning.caching import generation_key, shared_get, shared_set
+from learning.shells import RECORDING
 
 register = template.Library()
 
@@ -54,3 +59,25 @@ def sharedcache(parser, token):
         parser.compile_filter(bits[1]),
         [parser.compile_filter(bit) for bit in bits[2:]],
     )
+
+
+class PerUserNode(template.Node):
+    def __init__(self, template_name):
+        self.template_name = template_name
+
+    def render(self, context):
+        name = self.template_name.resolve(context)
+        recording = context.get(RECORDING)
+        if recording is not None:
+            return mark_safe(recording.marker(name))  # noqa: S308 - our own marker
+        part = context.template.engine.get_template(name)
+        with context.push():
+            return part.render(context)
+
+
+@register.tag
+def peruser(parser, token):
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes one template name")
+    return PerUserNode(parser.compile_filter(bits[1]))

@@ -1,0 +1,122 @@
+"""Pages for logged-in users from a shared shell, with only their own parts rendered.
+
+A module page looks the same to every student who may open it except for a few
+parts: the account menu and the links only some users get, their messages, the
+editor's userbar, and their progress with the "done" button. Templates mark those
+parts with `{% peruser "template.html" %}` (learning/templatetags/shared_cache.py).
+
+The first request renders the whole page once with each such part replaced by a
+marker, and stores that *shell* under the catalogue generation, the address and the
+page (exact like every shared entry: learning.caching). Every request, the first
+included, then renders only the per-user parts, each a small template of its own
+with a fresh context for this user (fresh CSRF tokens too), into the shell's
+markers. Nothing a user sees of their own is ever stored.
+
+A per-user part's template sees the request's context (`request`, `user`, `perms`,
+`messages`, `csrf_token`) and what the page's `get_shell_context` gives it (the
+page, and for a module its course); nothing else of the page's context.
+"""
+
+import secrets
+
+from django.http import HttpResponse
+from django.template.context import make_context
+from django.template.loader import get_template
+
+from learning.caching import generation_key, shared_get, shared_set
+
+# The context variable that switches `{% peruser %}` to leaving markers; holds the
+# markers' nonce and the list of parts' templates, in order.
+RECORDING = "peruser_recording"
+
+
+class Recording:
+    """The parts a shell leaves to be filled, and the nonce of their markers."""
+
+    def __init__(self):
+        # Unguessable: nothing a page shows (an instructor's HTML) can fake a marker.
+        self.nonce = secrets.token_hex(16)
+        self.templates = []
+
+    def marker(self, template_name):
+        self.templates.append(template_name)
+        return self.marker_for(self.nonce, len(self.templates) - 1)
+
+    @staticmethod
+    def marker_for(nonce, index):
+        return f"<!--peruser:{nonce}:{index}-->"
+
+
+def shell_key(request, page):
+    return generation_key(
+        "page-shell",
+        [request.scheme, request.get_host(), request.get_full_path(), page.pk],
+    )
+
+
+def servable_from_shell(request):
+    """GET (or HEAD) of a logged-in user's page, not a preview nor an XHR."""
+    user = getattr(request, "user", None)
+    return (
+        request.method in ("GET", "HEAD")
+        and user is not None
+        and user.is_authenticated
+        and not getattr(request, "is_preview", False)
+        and request.headers.get("x-requested-with") != "XMLHttpRequest"
+    )
+
+
+def render_shell(response):
+    """Render a page's (unrendered) TemplateResponse as a shell: (html, parts)."""
+    recording = Recording()
+    response.context_data[RECORDING] = recording
+    html = response.rendered_content
+    return {"html": html, "nonce": recording.nonce, "parts": recording.templates}
+
+
+def fill(shell, request, context):
+    """The shell's html with each per-user part rendered for this request.
+
+    The parts share one request context (its processors run once), each in a
+    layer of its own as an include would be.
+    """
+    parts = [get_template(name).template for name in shell["parts"]]
+    if not parts:
+        return shell["html"]
+    context = make_context(context, request)
+    pieces = []
+    rest = shell["html"]
+    with context.bind_template(parts[0]):
+        for index, part in enumerate(parts):
+            marker = Recording.marker_for(shell["nonce"], index)
+            before, _marker, rest = rest.partition(marker)
+            pieces.append(before)
+            with context.push():
+                pieces.append(part.render(context))
+    pieces.append(rest)
+    return "".join(pieces)
+
+
+class ShellCachedPageMixin:
+    """Serve logged-in users the page from its shared shell (see the module doc).
+
+    The page's templates must put everything that differs between the users who
+    may see the page inside `{% peruser %}` parts.
+    """
+
+    def get_shell_context(self, request):
+        """What the per-user parts see besides the request's own context."""
+        return {"page": self, "self": self}
+
+    def serve(self, request, *args, **kwargs):
+        if not servable_from_shell(request):
+            return super().serve(request, *args, **kwargs)
+        key = shell_key(request, self)
+        shell = shared_get(key)
+        if shell is None:
+            response = super().serve(request, *args, **kwargs)
+            if getattr(response, "context_data", None) is None:
+                return response  # not a page rendered from its template
+            shell = render_shell(response)
+            shared_set(key, shell)
+        return HttpResponse(fill(shell, request, self.get_shell_context(request)))
