@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_migrate, post_save
 
 
 class LearningConfig(AppConfig):
@@ -18,4 +18,10 @@ class LearningConfig(AppConfig):
         # their page permissions on it.
         post_save.connect(
             catalog_saved, sender=CatalogPage, dispatch_uid="learning.catalog_saved"
+        )
+
+        # A release runs migrate (`make serve` does, each start): what the previous
+        # release's templates rendered (fragments, pages, shells) goes with it.
+        post_migrate.connect(
+            caching.release_deployed, sender=self, dispatch_uid="learning.release"
         )

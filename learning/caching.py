@@ -440,6 +440,12 @@ def on_page_saved(sender, instance, raw=False, **kwargs):
         catalogue_changed()
 
 
+def release_deployed(**kwargs):
+    """After `migrate`: entries rendered by an earlier release's templates (pages,
+    fragments, shells naming its per-user parts) must not outlive it."""
+    bump_catalogue_generation()
+
+
 def on_enrollment_changed(sender, instance, raw=False, **kwargs):
     # Access, enrollment status and the API's student counts; no page shows them.
     if not raw:

@@ -208,3 +208,16 @@ def test_two_subjects_do_not_share_a_cached_listing(client, catalog):
     art_page = client.get(art.url).text
     assert "Painting" in art_page
     assert "Calculus" not in art_page
+
+
+def test_a_release_starts_a_new_generation(client, course):
+    """`migrate` (every release runs it) moves the generation on: nothing rendered
+    by the previous release's templates is served after it."""
+    from django.core.management import call_command
+
+    from learning.caching import catalogue_generation
+
+    client.get(course.url)
+    before = catalogue_generation()
+    call_command("migrate", verbosity=0)
+    assert catalogue_generation() != before
