@@ -14,6 +14,7 @@ copies of the entries it read (learning.caching.shared_get).
 
 from types import SimpleNamespace
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
@@ -88,6 +89,22 @@ class APIRootView(routers.APIRootView):
         return super().get(request, *args, **kwargs)
 
 
+def render_now(view, response):
+    """Render a view's Response as DRF will (same renderer, media type, context) and
+    give what `rendered_answer` needs to answer again without rendering."""
+    request = view.request
+    response.accepted_renderer = request.accepted_renderer
+    response.accepted_media_type = request.accepted_media_type
+    response.renderer_context = view.get_renderer_context()
+    response.render()
+    return {"content_type": response["Content-Type"], "content": response.content}
+
+
+def rendered_answer(stored):
+    """A stored rendering: DRF still adds its headers (Allow, Vary: Accept)."""
+    return HttpResponse(stored["content"], content_type=stored["content_type"])
+
+
 class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     """Readable by anyone (anonymous callers throttled), paginated, numeric ids.
 
@@ -114,12 +131,12 @@ class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
 
     def cached(self, answer, request, *args, **kwargs):
         key = self.answer_cache_key(request)
-        data = None if key is None else shared_get(key)
-        if data is not None:
-            return Response(data)
+        stored = None if key is None else shared_get(key)
+        if stored is not None:
+            return rendered_answer(stored)
         response = answer(request, *args, **kwargs)
         if key is not None and response.status_code == status.HTTP_200_OK:
-            shared_set(key, response.data)
+            shared_set(key, render_now(self, response))
         return response
 
     def answer_cache_key(self, request):
@@ -130,10 +147,11 @@ class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             return None
         # Read before the database: a change committed meanwhile moves the generation.
         return generation_key(
-            f"api:{self.basename}:{self.action}",
+            f"api-rendered:{self.basename}:{self.action}",
             [
                 f"{request.scheme}://{request.get_host()}{request.path}",
                 sorted(params.lists()),
+                request.accepted_media_type,
             ],
             enrollments=self.counts_students,
         )
@@ -253,17 +271,19 @@ class CourseViewSet(PublicCatalogueViewSet):
         # generation); it keeps the owner's id so that a hit still asks the access
         # rule, at the cost of the rule's own query. (No docstring: the schema
         # would show it.)
-        key = generation_key("api:course-contents", [int(pk)])
+        key = generation_key(
+            "api-rendered:course-contents", [int(pk), request.accepted_media_type]
+        )
         cached = shared_get(key)
         if cached is None:
             course = self.get_object()  # 404 or 403 before anything is cached
-            data = self.get_serializer(course).data
-            cached = {"owner_id": course.owner_id, "data": data}
+            response = Response(self.get_serializer(course).data)
+            cached = {"owner_id": course.owner_id, **render_now(self, response)}
             shared_set(key, cached)
-        else:
-            course = SimpleNamespace(pk=int(pk), owner_id=cached["owner_id"])
-            self.check_object_permissions(request, course)
-        return Response(cached["data"])
+            return response
+        course = SimpleNamespace(pk=int(pk), owner_id=cached["owner_id"])
+        self.check_object_permissions(request, course)
+        return rendered_answer(cached)
 
     @extend_schema(
         summary="Mark a module of the course done",

@@ -23,6 +23,10 @@ def get_twice(api, url, django_assert_max_num_queries, hit_queries=0, **extra):
         second = api.get(url, **extra)
     assert second.status_code == first.status_code
     assert second.json() == first.json()
+    # Answered from the stored rendering, as DRF rendered it, with DRF's headers.
+    assert second.content == first.content
+    for header in ("Content-Type", "Vary", "Allow"):
+        assert second.headers.get(header) == first.headers.get(header), header
     return first
 
 
@@ -207,3 +211,11 @@ def test_a_published_module_edit_shows_in_warm_contents(
 
     (block,) = first_block()
     assert block["value"] == "<p>Solve x + 1 = 2.</p>"
+
+
+def test_each_media_type_gets_its_own_rendering(api, course):
+    compact = api.get("/api/courses/").content
+    indented = api.get("/api/courses/", HTTP_ACCEPT="application/json; indent=4")
+    assert b'\n    "count"' in indented.content
+    assert api.get("/api/courses/").content == compact  # a hit, still compact
+    assert b"\n" not in compact
