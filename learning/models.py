@@ -221,7 +221,9 @@ class CourseQuerySet(PageQuerySet):
         )
 
 
-class CoursePage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
+class CoursePage(
+    CachedRestrictionsMixin, OwnedPagePermissionsMixin, ShellCachedPageMixin, Page
+):
     """A course: an overview and the modules that teach it."""
 
     overview = RichTextField(blank=True)
@@ -275,6 +277,12 @@ class CoursePage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
         return remember(
             "module-ids", [self.pk], lambda: [each.pk for each in self.module_outline()]
         )
+
+    def get_shell_variant(self, request):
+        from learning.access import can_view_contents
+
+        # The module list links to the modules only for those who may open them.
+        return (can_view_contents(request.user, self),)
 
     def get_context(self, request, *args, **kwargs):
         from learning.access import can_view_contents

@@ -50,7 +50,13 @@ class Recording:
 def shell_key(request, page):
     return generation_key(
         "page-shell",
-        [request.scheme, request.get_host(), request.get_full_path(), page.pk],
+        [
+            request.scheme,
+            request.get_host(),
+            request.get_full_path(),
+            page.pk,
+            *page.get_shell_variant(request),
+        ],
     )
 
 
@@ -107,6 +113,11 @@ class ShellCachedPageMixin:
     def get_shell_context(self, request):
         """What the per-user parts see besides the request's own context."""
         return {"page": self, "self": self}
+
+    def get_shell_variant(self, request):
+        """What, besides the address, the shared parts of the page depend on for
+        this user (one shell per answer), e.g. whether they may open the modules."""
+        return ()
 
     def serve(self, request, *args, **kwargs):
         if not servable_from_shell(request):

@@ -131,3 +131,30 @@ def test_students_who_may_not_see_the_module_never_get_the_shell(
     response = client.get(module.url)
     assert response.status_code == 302  # to the course, to enroll
     assert Client().get(module.url).status_code == 302  # visitors: to log in
+
+
+def test_a_course_page_has_one_shell_for_readers_and_one_for_the_rest(
+    course, enrolled, instructor, outsider, shells_rendered
+):
+    other = UserFactory(username="another-student")
+    Enrollment.objects.create(student=other, course=course)
+    module_link = f'href="{ModulePage.objects.child_of(course).first().url}"'
+
+    pages = {
+        user.username: page_for(user, course.url)
+        for user in (enrolled, other, instructor, outsider)
+    }
+    assert shells_rendered == [course.pk, course.pk]  # readers' shell, then others'
+    for name in ("student", "another-student", "instructor"):
+        assert module_link in pages[name], name
+    assert module_link not in pages["outsider"]
+    assert "Leave this course" in pages["student"]
+    assert "You teach this course" in pages["instructor"]
+    assert "Enroll</button>" in pages["outsider"]
+    for name, html in pages.items():
+        assert f'<span class="username">{name}</span>' in html
+        assert "<!--peruser:" not in html
+
+    # Enrolling moves the outsider to the readers' shell at once.
+    Enrollment.objects.create(student=outsider, course=course)
+    assert module_link in page_for(outsider, course.url)
