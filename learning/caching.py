@@ -77,7 +77,7 @@ pending_replacements = set()
 
 # Within a request (see PublicResponseCacheMiddleware) each generation token is
 # read from the cache once (all of them in one round trip) and remembered here; a
-# bump during the request updates it.
+# bump during the request updates it. Entries read by the request are kept here too.
 _request_memo = contextvars.ContextVar("generation_memo", default=None)
 
 # Entries keyed by a generation are unreachable once it moves on; the timeout only
@@ -190,7 +190,7 @@ local_copies = LocalCopies(max_bytes=32 * 1024 * 1024)
 def shared_get(key, default=None):
     """An entry of a generation key: from this request's, else this process's
     copies, else the cache. (Within a request every reader of a key gets the same
-    object: the outline a page shows and the progress it counts are one list.)"""
+    object: a page and its per-user parts read one copy of the course's outline.)"""
     memo = _request_memo.get()
     if memo is not None:
         value = memo.get(key, _MISSING)
@@ -575,8 +575,9 @@ class PublicResponseCacheMiddleware:
     generation on. With no front cache in place this is what keeps anonymous
     traffic off the database; with one, it fills the front cache cheaply.
 
-    It also scopes the per-request memo of the generations (the catalogue's and
-    the permissions'), read with the session in one round trip at the start.
+    It also scopes the per-request memo: the generations (the catalogue's, the
+    enrollments', the permissions' and the user's own), read with the session in one
+    round trip at the start, and the entries the request has read.
     """
 
     HEADER = "X-Educa-Cache"

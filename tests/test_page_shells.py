@@ -158,3 +158,13 @@ def test_a_course_page_has_one_shell_for_readers_and_one_for_the_rest(
     # Enrolling moves the outsider to the readers' shell at once.
     Enrollment.objects.create(student=outsider, course=course)
     assert module_link in page_for(outsider, course.url)
+
+
+def test_a_per_user_part_inside_a_shared_fragment_is_refused():
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="cannot be inside"):
+        Template(
+            '{% load shared_cache %}{% sharedcache "f" %}'
+            '{% peruser "parts/account.html" %}{% endsharedcache %}'
+        )

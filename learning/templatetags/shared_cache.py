@@ -54,6 +54,11 @@ def sharedcache(parser, token):
         raise template.TemplateSyntaxError(f"{bits[0]} needs a fragment name")
     nodelist = parser.parse(("endsharedcache",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(PerUserNode):
+        raise template.TemplateSyntaxError(
+            "A {% peruser %} part cannot be inside a {% sharedcache %} fragment: "
+            "the fragment is shared by everyone who sees the page."
+        )
     return SharedCacheNode(
         nodelist,
         parser.compile_filter(bits[1]),
