@@ -12,7 +12,11 @@ from django.urls import path
 
 from educa.handlers import SharedThreadASGIHandler
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.asyncio,
+    # The handler serves from its own thread: the data must be committed.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 events = []
 
