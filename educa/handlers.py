@@ -11,8 +11,8 @@ This handler loads the middleware as the WSGI handler does and runs the whole
 synchronous cycle, `request_started`, middleware, view and `request_finished`, in one
 `sync_to_async` call on asgiref's shared thread: what a gunicorn sync worker does per
 request, while the event loop stays free for websockets and for reading and writing
-sockets. Concurrency comes
-from worker processes (`WEB_CONCURRENCY`), as for any Django deployment.
+sockets. Concurrency comes from worker processes (`WEB_CONCURRENCY`), as for any
+Django deployment.
 """
 
 from asgiref.sync import sync_to_async

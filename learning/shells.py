@@ -73,7 +73,8 @@ def servable_from_shell(request):
 
 
 def render_shell(response):
-    """Render a page's (unrendered) TemplateResponse as a shell: (html, parts)."""
+    """Render a page's (unrendered) TemplateResponse as a shell: its html with a
+    marker for each per-user part, the markers' nonce and the parts' templates."""
     recording = Recording()
     response.context_data[RECORDING] = recording
     html = response.rendered_content

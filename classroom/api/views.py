@@ -4,12 +4,13 @@ Permissions are set on each view: the project default stays AllowAny so that Wag
 API v2 remains public (DESIGN.md, known traps).
 
 The public catalogue and course contents answer from Django's cache (Redis in
-production). What is cached is `response.data`, never rendered bytes, and only for
-200 answers; throttling, authentication and permissions run on every request, hits
-included. Every key holds the catalogue generation (learning.caching), which every
-page change replaces, and the subjects' keys the enrollment generation too (they count
-students): an entry is never stale, only unreachable, so each process also keeps
-copies of the entries it read (learning.caching.shared_get).
+production). What is cached is the answer as DRF rendered it, per media type, and
+only for 200 answers (a hit still gets DRF's headers); throttling, authentication
+and permissions run on every request, hits included. Every key holds the catalogue
+generation (learning.caching), which every page change replaces, and the subjects'
+keys the enrollment generation too (they count students): an entry is never stale,
+only unreachable, so each process also keeps copies of the entries it read
+(learning.caching.shared_get).
 """
 
 from types import SimpleNamespace
