@@ -185,11 +185,7 @@ def next_module_for(student, course):
     modules = list(course.modules())
     if not modules:
         return None
-    done = set(
-        ModuleCompletion.objects.filter(
-            student=student, module_id__in=[m.pk for m in modules]
-        ).values_list("module_id", flat=True)
-    )
+    done = done_module_ids(student)
     return next((m for m in modules if m.pk not in done), modules[0])
 
 

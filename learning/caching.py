@@ -244,12 +244,9 @@ def user_data_changed(name, user_pk):
 
 def remember_for_user(name, user_pk, compute):
     """`compute()`, cached under `user_pk`'s generation `name` (exact, as remember)."""
-    key = f"learning:{name}:{user_generation(name, user_pk)}:{user_pk}"
-    value = shared_get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        shared_set(key, value)
-    return value
+    return remembered(
+        f"learning:{name}:{user_generation(name, user_pk)}:{user_pk}", compute
+    )
 
 
 class SessionUsers:
@@ -340,7 +337,11 @@ def remember(name, parts, compute, enrollments=False):
     view restrictions, a course and its module list. `parts` name the entry; what
     also depends on who is enrolled passes `enrollments=True`.
     """
-    key = generation_key(name, parts, enrollments)
+    return remembered(generation_key(name, parts, enrollments), compute)
+
+
+def remembered(key, compute):
+    """The entry at `key` (a generation key), made by `compute()` when missing."""
     value = shared_get(key, _MISSING)
     if value is _MISSING:
         value = compute()
