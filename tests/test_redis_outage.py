@@ -9,76 +9,19 @@ restarts it mid-test.
 import json
 import logging
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import redis
 from django.test import override_settings
 
 from learning import caching
+from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.services
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-REDIS_SERVER = shutil.which("redis-server")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A throwaway redis-server process.
-
-    Without `data_dir` nothing persists, so a restart comes back empty; with it,
-    every write is appended to disk and a restart brings the old keys back, as a
-    production Redis with AOF does.
-    """
-
-    def __init__(self, port, data_dir=None):
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.data_dir = data_dir
-        self.process = None
-
-    def start(self):
-        if self.data_dir:
-            persistence = ["--dir", str(self.data_dir), "--appendonly", "yes",
-                           "--appendfsync", "always"]  # fmt: skip
-        else:
-            persistence = ["--appendonly", "no"]
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--daemonize", "no", *persistence],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self):
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def stored_keys(self):
-        return [key.decode() for key in redis.Redis.from_url(self.url).keys("*")]
 
 
 def production_caches(redis_url):
@@ -99,12 +42,7 @@ def production_caches(redis_url):
 
 
 def start_redis(data_dir=None):
-    if REDIS_SERVER is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("redis-server is not installed (CI=true)")
-        pytest.skip("redis-server is not installed")
-    server = RedisServer(free_port(), data_dir)
-    server.start()
+    server = RedisServer.started(data_dir)
     caches = production_caches(server.url)
     assert caches["default"]["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
     return server, override_settings(
