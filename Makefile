@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint browser-deps serve bench clean
+.PHONY: run setup test lint test-deps serve bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,20 +21,22 @@ setup: $(STAMP)
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# Browser tests drive Debian's Chromium; install it when it is missing.
-browser-deps:
-	@test -x /usr/bin/chromium || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+# Browser tests drive Debian's Chromium; the nginx example's media rules are tested
+# with Debian's nginx. Install them when they are missing.
+test-deps:
+	@test -x /usr/bin/chromium -a -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's chromium and nginx for the tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium fonts-dejavu-core nginx-light; }
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: setup browser-deps lint
+test: setup test-deps lint
 	$(PY) -m pytest
 
 # Production settings behind gunicorn + uvicorn workers (educa/gunicorn.conf.py),

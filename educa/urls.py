@@ -5,12 +5,12 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from educa.api import api_urlpatterns
+from educa.media import public_media
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -25,14 +25,12 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Only public media (images): documents and video/audio of modules go through
-    # the access rule, never through MEDIA_URL.
-    prefixes = "|".join(re.escape(prefix) for prefix in settings.PUBLIC_MEDIA_PREFIXES)
+    # Everything under MEDIA_URL goes to one view that serves only public media
+    # (images): documents and video/audio of modules go through the access rule.
     urlpatterns += [
         re_path(
-            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>(?:{prefixes}).*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            public_media,
         )
     ]
 
