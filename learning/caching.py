@@ -51,29 +51,39 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtailmedia import get_media_model
 
+from learning.cache_backend import breaker, cache_unavailable
+
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "learning:catalogue:generation"
+# Mixed into every other generation's token: replaced after a cache outage, so that
+# nothing stored before it (or written during it by a process that could not reach
+# the cache to invalidate) is used again, in any process.
+EPOCH_KEY = "learning:cache:epoch"
 PERMISSIONS_GENERATION_KEY = "learning:permissions:generation"  # learning.auth
 # Who is enrolled where: the access rule's answers, enrollment status and the API's
 # counts of students vary on it, pages do not (an enrollment keeps them cached).
 ENROLLMENT_GENERATION_KEY = "learning:enrollments:generation"
 PREFETCHED_GENERATIONS = [
+    EPOCH_KEY,
     GENERATION_KEY,
     PERMISSIONS_GENERATION_KEY,
     ENROLLMENT_GENERATION_KEY,
 ]
 
 # Generation keys whose replacement failed (cache unreachable): the next read of one
-# in this process replaces it first, so entries written before an outage cannot come
-# back into use after it (a Redis that keeps its data across the outage).
+# in this process replaces it first, and a timer retries meanwhile, so entries
+# written before an outage cannot come back into use after it (a Redis that keeps
+# its data across the outage, or one that was only hung).
 pending_replacements = set()
+RETRY_SECONDS = 0.2
 
 # Within a request (see PublicResponseCacheMiddleware) each generation token is
 # read from the cache once (all of them in one round trip) and remembered here; a
@@ -88,7 +98,17 @@ _MISSING = object()
 
 
 def current_generation(key):
-    """The token stored under `key`, made on first use (see catalogue_generation)."""
+    """The token stored under `key`, made on first use (see catalogue_generation),
+    prefixed with the cache epoch's."""
+    token = stored_generation(key)
+    if key == EPOCH_KEY:
+        return token
+    epoch = stored_generation(EPOCH_KEY)
+    epoch_hint.value = epoch
+    return f"{epoch}.{token}"
+
+
+def stored_generation(key):
     if key in pending_replacements:
         replace_generation(key)
     memo = _request_memo.get()
@@ -105,6 +125,18 @@ def current_generation(key):
     return token
 
 
+class EpochHint:
+    """The cache epoch this process saw last: sessions are keyed by it, since a
+    session is read in the same round trip as the epoch (learning.sessions). A stale
+    hint costs a cache miss (the session then loads from the database), never a
+    stale session."""
+
+    value = ""
+
+
+epoch_hint = EpochHint()
+
+
 def prefetched(key):
     """A value read from the cache at the start of this request (or _MISSING)."""
     memo = _request_memo.get()
@@ -112,9 +144,9 @@ def prefetched(key):
 
 
 def session_cache_key(session_key):
-    from learning.sessions import SessionStore
+    from learning.sessions import cache_key_for
 
-    return SessionStore.cache_key_prefix + session_key
+    return cache_key_for(session_key)
 
 
 def replace_generation(key):
@@ -130,7 +162,56 @@ def replace_generation(key):
     else:
         logger.warning("Could not replace the cache generation %s; will retry", key)
         pending_replacements.add(key)
+        schedule_retry()
     return token
+
+
+class RetryTimer:
+    """Retries pending replacements every RETRY_SECONDS until the cache takes them,
+    so an outage's invalidations reach the cache as soon as it is back, whether or
+    not this process serves a request then."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.timer = None
+
+    def schedule(self):
+        with self.lock:
+            if self.timer is None:
+                self.timer = threading.Timer(RETRY_SECONDS, self.run)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def run(self):
+        with self.lock:
+            self.timer = None
+        # Past the circuit breaker: the cache is tried at once, every time.
+        with breaker.probing():
+            for key in list(pending_replacements):
+                replace_generation(key)
+
+    def cancel(self):
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+
+
+retry_timer = RetryTimer()
+
+
+def schedule_retry():
+    retry_timer.schedule()
+
+
+def on_cache_unavailable(**kwargs):
+    """Whatever the cache holds may have missed invalidations: a new epoch once the
+    cache is back (and before this process reads it again)."""
+    pending_replacements.add(EPOCH_KEY)
+    schedule_retry()
+
+
+cache_unavailable.connect(on_cache_unavailable, dispatch_uid="learning.caching.outage")
 
 
 def catalogue_generation():
@@ -512,7 +593,9 @@ class CacheHeadersMiddleware:
     A page served by Wagtail to a visitor without a session, answered 200 without
     setting a cookie, gets `Cache-Control: public, max-age=0, s-maxage=N` and
     `Vary: Cookie`: a front cache may keep it (purged on publish), browsers
-    revalidate. Responses to logged-in users get `private, no-cache`.
+    revalidate. Responses to logged-in users get `private, no-store`: nothing of a
+    user's own is kept by a browser's or proxy's cache (a shared computer's back
+    button after logout shows nothing).
     """
 
     PUBLIC_VIEWS = {"wagtail_serve"}
@@ -524,7 +607,7 @@ class CacheHeadersMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            patch_cache_control(response, private=True, no_cache=True)
+            patch_cache_control(response, private=True, no_store=True)
             patch_vary_headers(response, ["Cookie"])
         elif self.is_public(request, response):
             patch_cache_control(
@@ -598,7 +681,10 @@ class PublicResponseCacheMiddleware:
                     user_generation_key(name, user_pk)
                     for name in PREFETCHED_USER_GENERATIONS
                 ]
-        memo = cache.get_many(keys)
+        # A dict of this request's own: what the request adds must not outlive it.
+        memo = dict(cache.get_many(keys))
+        if memo.get(EPOCH_KEY):
+            epoch_hint.value = memo[EPOCH_KEY]
         memo_token = _request_memo.set(memo)
         try:
             return self.respond(request)
@@ -639,9 +725,10 @@ class PublicResponseCacheMiddleware:
             host = request.get_host()
         except DisallowedHost:
             return None  # answered 400 further in
-        return generation_key(
-            "response", [request.scheme, host, request.get_full_path()]
-        )
+        query = cacheable_query(request)
+        if query is None:
+            return None
+        return generation_key("response", [request.scheme, host, request.path, query])
 
     @staticmethod
     def storable(response):
@@ -654,3 +741,30 @@ class PublicResponseCacheMiddleware:
             and "public" in cache_control
             and vary <= {"", "cookie"}
         )
+
+
+# --- Which addresses share a cached page --------------------------------------------
+
+# The only query parameter a page's content depends on (listings' page number); any
+# other (utm_*, cache busters) is ignored, so a visitor cannot make the cache hold
+# more than one entry per page and page number.
+PAGE_PARAMETER = "page"
+MAX_CACHED_PAGE_NUMBER = 9999
+
+
+def cacheable_query(request):
+    """The part of the query string a cached page is keyed by, or None when this
+    request's page must not be cached (a page number no listing shows)."""
+    values = request.GET.getlist(PAGE_PARAMETER)
+    if not values:
+        return ""
+    value = values[-1]  # what QueryDict.get, and so the paginator, reads
+    try:
+        number = int(value)
+    except ValueError:
+        return ""  # the paginator shows the first page
+    if number == 1:
+        return ""
+    if 1 < number <= MAX_CACHED_PAGE_NUMBER and value == str(number):
+        return urlencode({PAGE_PARAMETER: number})
+    return None

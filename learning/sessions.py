@@ -6,6 +6,11 @@ session's cache entry is fetched together with the cache generations at the star
 the request (learning.caching.PublicResponseCacheMiddleware), so loading it costs no
 round trip of its own, and neither do the generations of the user it names
 (learning.caching.session_users). Anything not prefetched loads as in Django.
+
+Session entries are keyed by the cache epoch this process saw last
+(learning.caching.epoch_hint): after a cache outage the epoch moves on, so a session
+changed or ended during the outage (in the database only) is never read back from
+a cache entry written before it.
 """
 
 from django.contrib.auth import SESSION_KEY
@@ -14,8 +19,14 @@ from django.contrib.sessions.backends import cached_db
 from learning import caching
 
 
+def cache_key_for(session_key):
+    return f"{cached_db.KEY_PREFIX}{caching.epoch_hint.value}:{session_key}"
+
+
 class SessionStore(cached_db.SessionStore):
-    cache_key_prefix = cached_db.KEY_PREFIX
+    @property
+    def cache_key_prefix(self):
+        return cache_key_for("")
 
     def load(self):
         data = caching.prefetched(self.cache_key)

@@ -23,7 +23,7 @@ from django.http import HttpResponse
 from django.template.context import make_context
 from django.template.loader import get_template
 
-from learning.caching import generation_key, shared_get, shared_set
+from learning.caching import cacheable_query, generation_key, shared_get, shared_set
 
 # The context variable that switches `{% peruser %}` to leaving markers; holds the
 # markers' nonce and the list of parts' templates, in order.
@@ -48,12 +48,17 @@ class Recording:
 
 
 def shell_key(request, page):
+    """The shell's key, or None for an address whose page is not kept as a shell."""
+    query = cacheable_query(request)
+    if query is None:
+        return None
     return generation_key(
         "page-shell",
         [
             request.scheme,
             request.get_host(),
-            request.get_full_path(),
+            request.path,
+            query,
             page.pk,
             *page.get_shell_variant(request),
         ],
@@ -124,6 +129,8 @@ class ShellCachedPageMixin:
         if not servable_from_shell(request):
             return super().serve(request, *args, **kwargs)
         key = shell_key(request, self)
+        if key is None:
+            return super().serve(request, *args, **kwargs)
         shell = shared_get(key)
         if shell is None:
             response = super().serve(request, *args, **kwargs)

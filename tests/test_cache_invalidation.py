@@ -114,12 +114,13 @@ def test_failed_bump_is_retried_before_the_next_read(cached, monkeypatch):
     backend = caches["default"]
     before = caching.catalogue_generation()
     with monkeypatch.context() as down:
-        # What django-redis does with IGNORE_EXCEPTIONS while Redis is away.
+        # What the cache backend answers while Redis is away.
         down.setattr(backend, "set", lambda *args, **kwargs: None)
         caching.bump_catalogue_generation()
     assert caching.GENERATION_KEY in caching.pending_replacements
     assert caching.catalogue_generation() != before
     assert caching.GENERATION_KEY not in caching.pending_replacements
+    caching.retry_timer.cancel()
 
 
 # --- Pages -------------------------------------------------------------------------
