@@ -4,6 +4,7 @@ the cache: fast, never stale, never another user's."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -40,6 +41,35 @@ def test_query_strings_and_hosts_are_cached_apart(client, course):
     assert second_page[HEADER] == "miss"
     other_host, _ = get(client, "/courses/", HTTP_HOST="localhost")
     assert other_host[HEADER] == "miss"
+
+
+def cached_responses():
+    """The whole-response entries in the cache (local memory or Redis)."""
+    if hasattr(cache, "keys"):  # django-redis
+        return cache.keys("learning:response:*")
+    return [key for key in cache._cache if ":learning:response:" in key]
+
+
+def test_query_parameters_a_page_does_not_use_share_its_cached_entry(client, course):
+    first, _ = get(client, "/courses/")
+    assert first[HEADER] == "miss"
+    for n in range(50):
+        response, _ = get(client, f"/courses/?utm_source=x{n}&ref={n}")
+        assert response[HEADER] == "hit"
+        assert response.content == first.content
+    for same in ("/courses/?page=1", "/courses/?page=abc", "/courses/?page="):
+        assert get(client, same)[0][HEADER] == "hit", same
+    assert len(cached_responses()) == 1
+
+
+def test_one_visitor_cannot_make_the_cache_hold_a_page_per_number(client, course):
+    for n in range(50):
+        get(client, f"/courses/?page={10**6 + n}")
+        get(client, f"/courses/?page=-{n}")
+        get(client, f"/courses/?page=0{n + 2}")
+    assert cached_responses() == []
+    get(client, "/courses/?page=2&utm=1")
+    assert get(client, "/courses/?utm=2&page=2")[0][HEADER] == "hit"
 
 
 def test_logged_in_users_never_get_or_leave_a_cached_page(client, course, student):
