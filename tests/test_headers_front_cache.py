@@ -38,14 +38,16 @@ def test_anonymous_pages_may_be_kept_by_shared_caches(client, course, which):
     assert not response.cookies
 
 
-def test_logged_in_pages_are_private(client, course, student):
+def test_logged_in_pages_are_private_and_never_stored(client, course, student):
+    """no-store: after logging out on a shared computer, the back button or a
+    proxy shows nothing of the student's pages."""
     Enrollment.objects.create(student=student, course=course)
     client.force_login(student)
     module = course.get_children().live().first()
-    for url in ["/", "/courses/", course.url, module.url]:
+    for url in ["/", "/courses/", course.url, module.url, "/students/courses/"]:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert {"private", "no-cache"} <= cache_control(response), url
+        assert {"private", "no-store"} <= cache_control(response), url
         assert "public" not in cache_control(response)
         assert "cookie" in vary(response)
 
