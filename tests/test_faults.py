@@ -5,7 +5,9 @@ pause (SIGSTOP) and restart mid-test. Pages never answer 5xx, access taken away
 never comes back, no session is lost, and every chat message the server accepted
 is stored."""
 
+import asyncio
 import http.cookiejar
+import json
 import os
 import re
 import secrets
@@ -19,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import websockets
 
 from chat.testing import _wait_until_listening, free_port, live_database, make_members
 from tests.redis_server import RedisServer
@@ -257,3 +260,63 @@ def test_no_session_is_lost_in_an_outage(site):
         redis.start()
     for _ in range(4):
         assert student.get(site["url"] + "/students/courses/")[0] == 200
+
+
+async def chat_session(site, visitor, actions):
+    """Open the room's socket as `visitor` and run `actions(socket)`."""
+    session = next(c.value for c in visitor.jar if c.name == "sessionid")
+    host = site["url"].removeprefix("http://")
+    async with websockets.connect(
+        f"ws://{host}/ws/chat/room/{site['room']}/",
+        additional_headers={"Cookie": f"sessionid={session}"},
+        origin=f"http://{host}",
+        open_timeout=10,
+    ) as socket:
+        return await actions(socket)
+
+
+async def frames_until_quiet(socket, quiet=1.0):
+    frames = []
+    while True:
+        try:
+            frames.append(json.loads(await asyncio.wait_for(socket.recv(), quiet)))
+        except TimeoutError:
+            return frames
+
+
+@pytest.mark.parametrize("fault", ["kill", "pause"])
+def test_every_chat_message_the_server_accepted_is_stored(site, fault):
+    """Ten messages sent while Redis is away: each is stored (the database is the
+    record) or refused with an error frame; a client that reconnects afterwards
+    finds every accepted one in the history."""
+    redis = site["redis"]
+    visitor = member(site, 0)
+    texts = [f"{fault} message {n} {secrets.token_hex(4)}" for n in range(10)]
+
+    async def send_during_outage(socket):
+        await frames_until_quiet(socket, 0.5)  # presence and the like
+        getattr(redis, fault)()
+        try:
+            for text in texts:
+                await socket.send(json.dumps({"message": text}))
+                await asyncio.sleep(0.1)
+            return await frames_until_quiet(socket, 2.0)
+        finally:
+            redis.start() if fault == "kill" else redis.resume()
+
+    frames = asyncio.run(chat_session(site, visitor, send_during_outage))
+    refused = [frame for frame in frames if "error" in frame]
+    # Errors name no message; at most as many refusals as messages sent.
+    assert len(refused) <= len(texts)
+
+    async def history(socket):
+        await socket.send(json.dumps({"type": "history"}))
+        while True:
+            frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            if frame.get("type") == "history":
+                return [message["message"] for message in frame["messages"]]
+
+    time.sleep(0.5)
+    stored = asyncio.run(chat_session(site, visitor, history))
+    missing = [text for text in texts if text not in stored]
+    assert len(missing) <= len(refused), f"accepted but never stored: {missing}"
