@@ -17,5 +17,6 @@ api_urlpatterns = [
     path("", include("classroom.api.urls")),
     path("v2/", include("learning.api")),
     # Only addresses ending in "/": without it Django first redirects to the slash.
-    re_path(r"^.*/$", not_found),
+    # [\s\S], not ".": "." skips newlines (%0A in a path), which then got HTML 404s.
+    re_path(r"^[\s\S]*/$", not_found),
 ]

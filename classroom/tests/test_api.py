@@ -265,11 +265,13 @@ def test_unknown_addresses_answer_json_404(api, course, url):
 
 
 def test_wrong_query_types_do_not_break_lists(api, course):
-    for params in ({"page_size": "many"}, {"subject": "-1"}, {"search": "%_'\""}):
+    for params in ({"subject": "-1"}, {"search": "%_'\""}):
         response = api.get("/api/courses/", params)
         assert response.status_code == 200, params
     assert api.get("/api/courses/", {"page": "last"}).status_code == 200
     assert api.get("/api/courses/", {"page": "one"}).status_code == 404
+    # A page size that is not a number is the client's bug: said, not ignored.
+    assert api.get("/api/courses/", {"page_size": "many"}).status_code == 400
 
 
 def test_writing_to_a_list_is_a_json_405(api, course, student):
