@@ -1,29 +1,58 @@
 """The one access rule: who may see a course's contents (DESIGN.md, "Who sees what").
 
-Page serving, the API, search snippets, protected files and the chat consumer all ask
-`can_view_contents` (or `viewable_course_ids` for a list); nothing else decides it.
+Page serving, the API, search, protected files and the chat consumer all ask
+`can_view_contents` (or `viewable_course_ids` for a list, `viewable_courses` for a
+query); nothing else decides it.
+
+A course's contents are for its owner and superusers always (they edit it, and
+preview it before it is published), and for its enrolled students while the course
+is published: unpublishing a course leaves its modules live in Wagtail, so the rule
+itself looks at the course.
 """
+
+from django.db.models import Q
 
 from classroom.models import Enrollment
 from learning.caching import remember
 
 
+def may_edit(user, course):
+    """Those who may see a course's contents even while it is unpublished."""
+    return user.is_superuser or (
+        course.owner_id is not None and course.owner_id == user.pk
+    )
+
+
 def viewable_course_ids(user, courses):
     """The pks of `courses` whose contents `user` may see, in at most one query.
 
-    Enrolled students, the course's owner and superusers may see a course's contents.
+    The course's owner and superusers may see a course's contents; enrolled
+    students only while it is published.
     """
     courses = list(courses)
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
-    if user.is_superuser:
-        return {course.pk for course in courses}
-    owned = {course.pk for course in courses if course.owner_id == user.pk}
-    others = [course.pk for course in courses if course.pk not in owned]
+    owned = {course.pk for course in courses if may_edit(user, course)}
+    others = [course.pk for course in courses if course.pk not in owned and course.live]
     if not others:
         return owned
     enrolled = Enrollment.objects.filter(student=user, course_id__in=others)
     return owned | set(enrolled.values_list("course_id", flat=True))
+
+
+def viewable_courses(user):
+    """The same rule as a query: a CoursePage queryset of the courses whose
+    contents `user` may see (None for a superuser: every course). For lookups over
+    the whole catalogue (search), where listing the courses first would cost more.
+    """
+    from learning.models import CoursePage
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return CoursePage.objects.none()
+    if user.is_superuser:
+        return None
+    enrolled = Enrollment.objects.filter(student=user).values("course_id")
+    return CoursePage.objects.filter(Q(owner=user) | Q(live=True, pk__in=enrolled))
 
 
 def can_view_contents(user, course):
@@ -31,13 +60,21 @@ def can_view_contents(user, course):
 
     The answer is remembered under the catalogue and enrollment generations, which
     every course, user and enrollment change moves on (learning.caching), so it is
-    never stale.
+    never stale. The key names everything the answer reads from the course (its
+    owner and whether it is published) as well.
     """
     if user is None or not user.is_authenticated:
         return False
     return remember(
         "can-view-contents",
-        [user.pk, user.is_active, user.is_superuser, course.pk, course.owner_id],
+        [
+            user.pk,
+            user.is_active,
+            user.is_superuser,
+            course.pk,
+            course.owner_id,
+            course.live,
+        ],
         lambda: course.pk in viewable_course_ids(user, [course]),
         enrollments=True,
     )

@@ -8,8 +8,19 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Substr
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -190,18 +201,24 @@ class SubjectPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
 
 class CourseQuerySet(PageQuerySet):
     def with_module_counts(self):
-        """Annotate `total_modules`: published modules in each course."""
+        """Annotate `total_modules`: the modules students see in each course.
+
+        `ModulePage.objects.live_for_students()` in each course: its published
+        modules while the course is published, none otherwise (read from the
+        outer course itself, which costs nothing per module).
+        """
         live_modules = ModulePage.objects.live().filter(children_of_outer_page())
+        count = Coalesce(
+            Subquery(
+                live_modules.order_by()
+                .values("depth")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            0,
+        )
         return self.annotate(
-            total_modules=Coalesce(
-                Subquery(
-                    live_modules.order_by()
-                    .values("depth")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                0,
-            )
+            total_modules=Case(When(live=True, then=count), default=Value(0))
         )
 
     def catalogue(self):
@@ -240,7 +257,10 @@ class CoursePage(
         FieldPanel("overview"),
         FieldPanel("image"),
     ]
-    search_fields = Page.search_fields + [index.SearchField("overview")]
+    search_fields = Page.search_fields + [
+        index.SearchField("overview"),
+        index.SearchField("public_module_text"),
+    ]
     api_fields = [
         APIField("overview"),
         APIField("image"),
@@ -263,8 +283,9 @@ class CoursePage(
         return SubjectPage.objects.ancestor_of(self).first()
 
     def modules(self):
-        """Published modules in page-tree order."""
-        return ModulePage.objects.child_of(self).live().order_by("path")
+        """The modules students see (none while the course is unpublished), in
+        page-tree order."""
+        return ModulePage.objects.live_for_students().child_of(self).order_by("path")
 
     def module_outline(self):
         """The published modules (without their bodies), from the cache."""
@@ -293,6 +314,46 @@ class CoursePage(
         context["can_view_contents"] = can_view_contents(request.user, self)
         return context
 
+    def public_module_text(self):
+        """The titles and descriptions of its published modules, as the search
+        index reads them.
+
+        The course page shows them to everyone, so a search may match a course by
+        them; module bodies are indexed on the modules only, and searched only for
+        those who may read them (search.queries).
+        """
+        modules = ModulePage.objects.child_of(self).live().order_by("path")
+        return "\n".join(
+            text
+            for title, description in modules.values_list("title", "description")
+            for text in (title, description)
+            if text
+        )
+
+
+def parent_is_live():
+    """The outer page's parent is published (a Wagtail path grows by `steplen`)."""
+    return Exists(
+        Page.objects.filter(
+            live=True,
+            path=Substr(OuterRef("path"), 1, (OuterRef("depth") - 1) * Page.steplen),
+        )
+    )
+
+
+class ModuleQuerySet(PageQuerySet):
+    def live_for_students(self):
+        """Published modules of published courses: what students may be shown.
+
+        Unpublishing a course leaves its modules live (Wagtail unpublishes
+        subpages only when asked), and Wagtail's queries never look at a page's
+        parent, so every listing of modules for students goes through this. The
+        parent test sits in a `pk__in` subquery so that the result can still be
+        searched (Wagtail's search backends refuse an `Exists` filter).
+        """
+        in_live_course = ModulePage.objects.filter(parent_is_live()).values("pk")
+        return self.live().filter(pk__in=in_live_course)
+
 
 class ModulePage(
     CachedRestrictionsMixin, OwnedPagePermissionsMixin, ShellCachedPageMixin, Page
@@ -314,6 +375,12 @@ class ModulePage(
 
     parent_page_types = ["learning.CoursePage"]
     subpage_types = []
+
+    objects = PageManager.from_queryset(ModuleQuerySet)()
+
+    # A module is its course owner's, whatever its own `owner` says
+    # (learning.permissions.owner_id_of).
+    owned_with_parent = True
 
     @cached_property
     def course(self):
@@ -338,12 +405,33 @@ class ModulePage(
                 words.append(block.value[chosen].title)
         return "\n".join(words)
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.path:
+            # A new module belongs to its course's owner, whoever adds it (an
+            # administrator, a copy): Wagtail gives it to the user who made it.
+            owner_id = (
+                Page.objects.filter(path=self.path[: -self.steplen])
+                .values_list("owner_id", flat=True)
+                .first()
+            )
+            if owner_id is not None:
+                self.owner_id = owner_id
+        return super().save(*args, **kwargs)
+
     def serve(self, request, *args, **kwargs):
-        """Show the module only to those who may see its course's contents."""
+        """Show the module only to those who may see its course's contents.
+
+        A module of an unpublished course is not there for anyone but those who
+        may edit the course (Wagtail's routing does not look at a page's parent).
+        """
         from learning.access import can_view_contents
 
         course = self.course
+        if course is None:
+            raise Http404("No such module.")
         if not can_view_contents(request.user, course):
+            if not course.live:
+                raise Http404("No such module.")
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             messages.info(request, "Enroll in this course to open its modules.")

@@ -1,8 +1,16 @@
 """Site search over the published catalogue, through Wagtail's search backend.
 
-The index holds subjects, courses (title, overview) and modules (title, description,
-and what `ModulePage.search_fields` takes from the body). A module that matches counts
-for its course: results are courses, best first, each with the modules that matched.
+The index holds subjects, courses (title, overview, and the titles and descriptions
+of their modules, which the course page shows everyone) and modules (title,
+description, and what `ModulePage.search_fields` takes from the body). A module that
+matches counts for its course: results are courses, best first, each with the
+modules that matched.
+
+Module entries are searched only among the courses whose contents the user may see
+(`learning.access.viewable_courses`): for everyone else the words of a module's body
+take no part in the search at all (not in what matches, how it ranks, the counts or
+the fallback to any word), so results cannot tell whether a course's contents hold
+a word.
 
 Terms typed by users never reach the backend as they were typed: they are cut into
 words of letters and digits (`terms_of`), so quotes, operators and punctuation are
@@ -12,10 +20,12 @@ PostgreSQL's tsquery.
 
 import re
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, When
+from django.db.models import Case, IntegerField, Q, When
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from wagtail.documents import get_document_model
@@ -23,7 +33,7 @@ from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
 from wagtailmedia.models import get_media_model
 
-from learning.access import viewable_course_ids
+from learning.access import viewable_courses
 from learning.models import CoursePage, ModulePage, SubjectPage
 
 # Only the start of a long query is read: nobody types more on purpose, and every
@@ -72,18 +82,60 @@ def _ranked(queryset, terms):
     return hits
 
 
-def _course_hits(terms):
+@dataclass
+class Readable:
+    """The courses whose module entries a user's search may look at."""
+
+    every: bool  # a superuser: all of them
+    paths: dict  # {course path: depth} otherwise
+
+    def __contains__(self, path):
+        return self.every or path in self.paths
+
+
+def readable_for(user):
+    """The user's Readable courses: no query for visitors, one otherwise."""
+    if user is None or not user.is_authenticated:
+        return Readable(every=False, paths={})
+    courses = viewable_courses(user)
+    if courses is None:
+        return Readable(every=True, paths={})
+    return Readable(every=False, paths=dict(courses.values_list("path", "depth")))
+
+
+def _searched_pages(readable):
+    """Courses, and the modules of the courses the user may read.
+
+    Module entries hold body text; leaving out the unreadable ones before the
+    search (not after) keeps them out of the ranking and the any-word fallback too.
+    """
+    pages = Page.objects.live().public()
+    if readable.every:
+        return pages.type(CoursePage, ModulePage)
+    courses = Q(content_type=ContentType.objects.get_for_model(CoursePage))
+    if not readable.paths:
+        return pages.filter(courses)
+    modules = Q(content_type=ContentType.objects.get_for_model(ModulePage)) & reduce(
+        or_,
+        (
+            Q(path__startswith=path, depth=depth + 1)
+            for path, depth in readable.paths.items()
+        ),
+    )
+    return pages.filter(courses | modules)
+
+
+def _course_hits(terms, readable):
     """Matching course paths, best first, each with its matched modules' ids.
 
     Courses whose own title holds a term come first, then the backend's ranking:
     full-text ranks favour short texts, and a one-line module would otherwise
     outrank the course named for the word.
     """
-    pages = Page.objects.live().public().type(CoursePage, ModulePage)
     module_type = ContentType.objects.get_for_model(ModulePage).pk
     pattern = _term_pattern(terms)
     courses, named = {}, set()
-    for page in _ranked(pages, terms):
+    for page in _ranked(_searched_pages(readable), terms):
         if page.content_type_id == module_type:
             courses.setdefault(page.path[: -Page.steplen], []).append(page.pk)
         else:
@@ -104,15 +156,21 @@ def _live_course_ids(paths):
     )
 
 
-def search_courses(queryset, term):
+def search_courses(queryset, term, user=None):
     """The courses of `queryset` (or all published ones) matching `term`, best first.
 
-    A course matches by its own title and overview or by any of its published
-    modules. Returns a queryset, so callers can paginate and serialize it.
+    A course matches by its own title and overview, by its modules' titles and
+    descriptions, and, for a `user` who may read its contents, by the text of its
+    published modules. Without a user (or for one who may not read a course) module
+    bodies play no part. Returns a queryset, so callers can paginate and serialize
+    it; what it holds depends on `user`, so a cache of the answer must too.
     """
     if queryset is None:
         queryset = CoursePage.objects.live().public()
-    hits = _course_hits(terms_of(term))
+    terms = terms_of(term)
+    if not terms:
+        return queryset.none()
+    hits = _course_hits(terms, readable_for(user))
     live = _live_course_ids(hits)
     ids = [live[path] for path in hits if path in live]
     if not ids:
@@ -265,8 +323,9 @@ def site_search(query, user, subject=None, page=None, per_page=SEARCH_PAGE_SIZE)
     """
     query = (query or "")[:MAX_QUERY_LENGTH]
     terms = terms_of(query)
-    hits = _course_hits(terms)
-    live = _live_course_ids(hits)
+    readable = readable_for(user) if terms else Readable(every=False, paths={})
+    hits = _course_hits(terms, readable) if terms else {}
+    live = _live_course_ids(hits) if hits else {}
     ranked = [(path, live[path]) for path in hits if path in live]
 
     subjects = list(SubjectPage.objects.live().public().order_by("title"))
@@ -288,7 +347,7 @@ def site_search(query, user, subject=None, page=None, per_page=SEARCH_PAGE_SIZE)
 
     results = Paginator(ranked, per_page).get_page(page)
     results.object_list = _course_results(
-        results.object_list, hits, subject_of, terms, user
+        results.object_list, hits, subject_of, terms, readable
     )
 
     matching_subjects = []
@@ -297,13 +356,32 @@ def site_search(query, user, subject=None, page=None, per_page=SEARCH_PAGE_SIZE)
     return SiteSearch(query, terms, results, facets, selected, matching_subjects)
 
 
-def _course_results(ranked, hits, subject_of, terms, user):
+def _outline_matches(paths, terms):
+    """{course path: how many of its published modules' titles or descriptions
+    (public on the course page) hold a term}, in one query."""
+    pattern = _term_pattern(terms)
+    if not paths or pattern is None:
+        return {}
+    under_any = reduce(
+        or_,
+        (
+            Q(path__startswith=path, depth=len(path) // Page.steplen + 1)
+            for path in paths
+        ),
+    )
+    counts = {}
+    rows = ModulePage.objects.live().filter(under_any)
+    for path, title, description in rows.values_list("path", "title", "description"):
+        if pattern.search(title) or pattern.search(description or ""):
+            course_path = path[: -Page.steplen]
+            counts[course_path] = counts.get(course_path, 0) + 1
+    return counts
+
+
+def _course_results(ranked, hits, subject_of, terms, readable):
     """The CourseResults of one page of (path, pk) pairs."""
     courses = CoursePage.objects.catalogue().in_bulk([pk for _path, pk in ranked])
-    readable = viewable_course_ids(
-        user, [courses[pk] for path, pk in ranked if hits[path] and pk in courses]
-    )
-    visible = {pk: pk in readable for _path, pk in ranked}
+    visible = {pk: path in readable for path, pk in ranked}
     shown_ids = [
         module_pk
         for path, pk in ranked
@@ -312,6 +390,11 @@ def _course_results(ranked, hits, subject_of, terms, user):
     ]
     modules = ModulePage.objects.in_bulk(shown_ids)
     texts = _module_texts(modules.values())
+    # Those who may not read a course are told which of its public module titles
+    # and descriptions matched (their bodies were not searched for them).
+    outline = _outline_matches(
+        [path for path, pk in ranked if not visible[pk] and pk in courses], terms
+    )
 
     results = []
     for path, pk in ranked:
@@ -333,6 +416,6 @@ def _course_results(ranked, hits, subject_of, terms, user):
             ]
             result.more_modules = max(0, len(matched) - MODULES_PER_COURSE)
         else:
-            result.hidden_matches = len(matched)
+            result.hidden_matches = outline.get(path, 0)
         results.append(result)
     return results

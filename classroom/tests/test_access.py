@@ -8,7 +8,7 @@ in the module, the "open course" view, "mark as done" and the student's course l
 import pytest
 from django.urls import reverse
 
-from classroom.access import can_view_contents
+from classroom.access import can_view_contents, viewable_course_ids, viewable_courses
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.tests.conftest import VIDEO_BYTES, client_for
 
@@ -174,3 +174,67 @@ def test_anonymous_visitor_comes_back_to_the_module_after_login(
         login_url, {"username": "student", "password": "pass-word-123"}
     )
     assert response["Location"] == module.url
+
+
+# --- An unpublished course ----------------------------------------------------------
+#
+# Unpublishing a course in the admin (subpages not ticked) leaves its modules live:
+# the rule refuses their contents to everyone but those who may edit the course.
+
+EDITORS = {"owner", "superuser"}
+
+
+def unpublish_course_only(course):
+    """As the admin's default unpublish does: the course, not its modules."""
+    course.unpublish()
+    course.refresh_from_db()
+    assert not course.live
+    assert course.get_children().live().exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_contents_of_an_unpublished_course_are_for_its_editors_only(
+    role, roles, course
+):
+    user = roles[role]
+    assert can_view_contents(user, course) is (role in ALLOWED)  # cached now
+
+    unpublish_course_only(course)
+
+    assert can_view_contents(user, course) is (role in EDITORS)
+    expected = {course.pk} if role in EDITORS else set()
+    assert viewable_course_ids(user, [course]) == expected
+    viewable = viewable_courses(user)
+    assert (
+        (viewable is None)
+        if role == "superuser"
+        else (set(viewable.values_list("pk", flat=True)) == expected)
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_module_of_an_unpublished_course_is_served_to_its_editors_only(
+    role, roles, course, module_with_files, client
+):
+    url = module_with_files.url
+    unpublish_course_only(course)
+
+    response = client_for(client, roles[role]).get(url)
+
+    if role in EDITORS:
+        assert response.status_code == 200
+        assert b"Solve for x." in response.content
+    else:
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ["enrolled", "owner"])
+def test_files_of_an_unpublished_course_are_for_its_editors_only(
+    role, roles, course, module_with_files, document, media, client
+):
+    unpublish_course_only(course)
+    client = client_for(client, roles[role])
+
+    expected = 200 if role in EDITORS else 403
+    assert client.get(document.url).status_code == expected
+    assert client.get(media_url(media)).status_code == expected

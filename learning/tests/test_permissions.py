@@ -2,7 +2,9 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from wagtail.models import GroupPagePermission
+from wagtail.actions.edit_page import EditPageAction
+from wagtail.models import GroupPagePermission, Page
+from wagtail.permissions import policy_registry
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from learning.factories import (
@@ -240,3 +242,111 @@ def test_admin_api_does_not_show_another_instructors_module_bodies(
         response = client.get(url)
         assert response.status_code == 200
         assert '"body"' not in response.content.decode()
+
+
+# --- A course changing hands takes its modules along -------------------------------
+#
+# The modules' own `owner` field keeps naming whoever created them; permissions read
+# the course's owner instead (learning.permissions.owner_id_of).
+
+
+@pytest.fixture
+def handed_over(irenes_course, tomas):
+    """Irene's course, given to Tomas by an administrator; its module still says
+    Irene owns it."""
+    irenes_course.owner = tomas
+    irenes_course.save()
+    module = irenes_course.get_children().get().specific
+    assert module.owner_id != tomas.pk
+    return module
+
+
+def test_old_owner_may_no_longer_edit_or_unpublish_the_modules(
+    client, irene, handed_over
+):
+    client.force_login(irene)
+    edit = f"/admin/pages/{handed_over.pk}/edit/"
+    unpublish = f"/admin/pages/{handed_over.pk}/unpublish/"
+
+    assert client.get(edit).status_code == 403
+    assert client.get(unpublish, **XHR).status_code == 403
+    assert client.post(unpublish, **XHR).status_code == 403
+    handed_over.refresh_from_db()
+    assert handed_over.live
+    perms = handed_over.permissions_for_user(irene)
+    assert not (perms.can_edit() or perms.can_delete() or perms.can_publish())
+
+
+def test_new_owner_edits_and_unpublishes_the_modules(client, tomas, handed_over):
+    client.force_login(tomas)
+
+    assert client.get(f"/admin/pages/{handed_over.pk}/edit/").status_code == 200
+    response = client.post(
+        f"/admin/pages/{handed_over.pk}/edit/",
+        nested_form_data(
+            {
+                "title": "Equations, revised",
+                "slug": handed_over.slug,
+                "description": "",
+                "body": streamfield([]),
+                "action-publish": "action-publish",
+            }
+        ),
+    )
+    assert response.status_code == 302
+    handed_over.refresh_from_db()
+    assert handed_over.title == "Equations, revised"
+    assert handed_over.permissions_for_user(tomas).can_delete()
+
+    response = client.post(f"/admin/pages/{handed_over.pk}/unpublish/")
+    assert response.status_code == 302
+    handed_over.refresh_from_db()
+    assert not handed_over.live
+
+
+def test_wagtails_permission_policy_reads_the_course_owner(irene, tomas, handed_over):
+    policy = policy_registry.get_by_type(Page)
+    as_page = Page.objects.get(pk=handed_over.pk)  # not the specific page
+
+    editable_by = {
+        user.username: set(
+            policy.instances_user_has_permission_for(user, "change").values_list(
+                "pk", flat=True
+            )
+        )
+        for user in (irene, tomas)
+    }
+    assert handed_over.pk in editable_by["tomas"]
+    assert handed_over.pk not in editable_by["irene"]
+    assert policy.user_has_permission_for_instance(tomas, "change", as_page)
+    assert not policy.user_has_permission_for_instance(irene, "change", as_page)
+    assert set(policy.users_with_permission_for_instance("change", as_page)) & {
+        irene,
+        tomas,
+    } == {tomas}
+    # The page actions (the admin API's edit) ask both the policy and the tester.
+    assert EditPageAction(handed_over, user=tomas).user_has_permission()
+    assert not EditPageAction(handed_over, user=irene).user_has_permission()
+
+
+def test_a_module_added_by_an_administrator_belongs_to_the_course_owner(
+    client, irenes_course, irene
+):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+
+    response = client.post(
+        f"/admin/pages/add/learning/modulepage/{irenes_course.pk}/",
+        nested_form_data(
+            {
+                "title": "Matrices",
+                "slug": "matrices",
+                "description": "",
+                "body": streamfield([]),
+                "action-publish": "action-publish",
+            }
+        ),
+    )
+
+    assert response.status_code == 302
+    assert ModulePage.objects.get(slug="matrices").owner == irene

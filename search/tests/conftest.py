@@ -49,6 +49,12 @@ def make_module():
 
 
 @pytest.fixture
+def reader(instructor):
+    """Someone who may read the courses `make_course` makes: their owner."""
+    return instructor
+
+
+@pytest.fixture
 def maths(make_subject):
     return make_subject("Mathematics")
 

@@ -11,18 +11,16 @@ def search_api(client, **params):
     return [course["title"] for course in response.json()["results"]]
 
 
-def test_api_finds_a_course_by_a_word_in_its_module(
-    client, algebra, maths, make_course
-):
+def test_api_finds_a_course_by_a_module_title(client, algebra, maths, make_course):
     make_course(maths, "Geometry", "Angles.")
 
-    assert search_api(client, search="quadratic") == ["Algebra"]
+    assert search_api(client, search="inequalities") == ["Algebra"]
 
 
 def test_api_lists_courses_in_relevance_order(client, algebra, maths, make_course):
-    make_course(maths, "Quadratic functions", "Parabolas.")
+    make_course(maths, "Equations of motion", "Parabolas.")
 
-    assert search_api(client, search="quadratic") == ["Quadratic functions", "Algebra"]
+    assert search_api(client, search="equations") == ["Equations of motion", "Algebra"]
 
 
 @pytest.mark.parametrize("term", ['"quadratic', "NOT AND OR", "я" * 5000, "\x00", "🎉"])

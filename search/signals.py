@@ -1,0 +1,40 @@
+"""Keep a course's index entry in step with its modules.
+
+A course is indexed with its published modules' titles and descriptions
+(`CoursePage.public_module_text`), so publishing, unpublishing, renaming, moving or
+deleting a module changes what its course is found by. Wagtail reindexes only the
+page that was saved; these receivers reindex its course too.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.signals import post_page_move
+
+from learning.models import CoursePage, ModulePage
+
+
+def reindex_course_at(path):
+    course = CoursePage.objects.filter(path=path).first()
+    if course is not None:  # gone when the whole course is being deleted
+        index.insert_or_update_object(course)
+
+
+def module_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex_course_at(instance.path[: -Page.steplen])
+
+
+def module_moved(sender, instance, parent_page_before, parent_page_after, **kwargs):
+    for parent in {parent_page_before.path, parent_page_after.path}:
+        reindex_course_at(parent)
+
+
+def connect():
+    post_save.connect(module_changed, sender=ModulePage, dispatch_uid="search.module")
+    post_delete.connect(
+        module_changed, sender=ModulePage, dispatch_uid="search.module_deleted"
+    )
+    post_page_move.connect(
+        module_moved, sender=ModulePage, dispatch_uid="search.module_moved"
+    )
