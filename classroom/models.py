@@ -1,6 +1,7 @@
 """Students' enrollments in courses and the modules they have done."""
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.db import models
 
 
@@ -52,3 +53,52 @@ class ModuleCompletion(models.Model):
 
     def __str__(self):
         return f"{self.student} finished {self.module}"
+
+
+def remember_credentials(sender, instance, raw=False, update_fields=None, **kwargs):
+    """Before a user is saved: note whether the password or is_active changes."""
+    instance._revoke_api_token = False
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+        return  # e.g. a login's last_login: no query
+    before = (
+        sender.objects.filter(pk=instance.pk).values("password", "is_active").first()
+    )
+    if before is None:
+        return
+    deactivated = before["is_active"] and not instance.is_active
+    instance._revoke_api_token = deactivated or (
+        before["password"] != instance.password
+        and not same_password_rehashed(instance, before["password"])
+    )
+
+
+def same_password_rehashed(user, old_hash):
+    """Whether a new hash holds the old password: Django upgrades the hash of a
+    password it has just checked (a new hasher or iteration count), which is no
+    reason to revoke anything."""
+    raw = getattr(user, "_password", None)  # set by set_password() until saved
+    return raw is not None and check_password(raw, old_hash)
+
+
+def revoke_api_token(sender, instance, raw=False, **kwargs):
+    """A token obtained with the old password (or by a deactivated account) stops
+    working; POST /api/token/ with the new password gives a new one."""
+    if getattr(instance, "_revoke_api_token", False):
+        from rest_framework.authtoken.models import Token
+
+        Token.objects.filter(user=instance).delete()
+        instance._revoke_api_token = False
+
+
+models.signals.pre_save.connect(
+    remember_credentials,
+    sender=settings.AUTH_USER_MODEL,
+    dispatch_uid="classroom.remember_credentials",
+)
+models.signals.post_save.connect(
+    revoke_api_token,
+    sender=settings.AUTH_USER_MODEL,
+    dispatch_uid="classroom.revoke_api_token",
+)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import PasswordResetView
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +13,7 @@ from django.views.generic import CreateView, FormView, ListView
 
 from classroom.access import can_view_contents
 from classroom.forms import CourseForm, ModuleDoneForm, StudentRegistrationForm
+from classroom.limits import client_address, hit, wait_text
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import (
     Progress,
@@ -32,8 +34,18 @@ def safe_next_url(request, default):
     return default
 
 
-class StudentRegistrationView(CreateView):
-    """Sign a student up and log them in."""
+class RefusesOverLimit:
+    """A form view that answers 429 with the form, what was typed and the reason."""
+
+    def refuse(self, form, message, wait):
+        form.add_error(None, f"{message} Try again in {wait_text(wait)}.")
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+
+class StudentRegistrationView(RefusesOverLimit, CreateView):
+    """Sign a student up and log them in; SIGNUP_RATE sign-ups per address."""
 
     template_name = "classroom/register.html"
     form_class = StudentRegistrationForm
@@ -43,6 +55,16 @@ class StudentRegistrationView(CreateView):
             return redirect("student_course_list")
         return super().get(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        # Every attempt counts: the form also tells whether an email has an account.
+        wait = hit("signup", client_address(request), settings.SIGNUP_RATE)
+        if wait is not None:
+            self.object = None
+            return self.refuse(
+                self.get_form(), "Too many sign-ups from your network.", wait
+            )
+        return super().post(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["next"] = safe_next_url(self.request, "")
@@ -50,9 +72,37 @@ class StudentRegistrationView(CreateView):
 
     def form_valid(self, form):
         user = form.save()
-        login(self.request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        # The backend that loads users for sessions (the first one only checks lockout).
+        login(self.request, user, backend="learning.auth.CachedModelBackend")
         messages.success(self.request, f"Welcome to Educa, {user.get_username()}!")
         return redirect(safe_next_url(self.request, reverse("student_course_list")))
+
+
+class LimitedPasswordResetView(RefusesOverLimit, PasswordResetView):
+    """Django's password reset, PASSWORD_RESET_RATE per address and
+    PASSWORD_RESET_EMAIL_RATE per email (whether or not an account uses it, so the
+    refusal tells nothing about accounts)."""
+
+    def post(self, request, *args, **kwargs):
+        wait = hit(
+            "password-reset", client_address(request), settings.PASSWORD_RESET_RATE
+        )
+        if wait is not None:
+            return self.refuse(
+                self.get_form(),
+                "Too many password reset requests from your network.",
+                wait,
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        wait = hit("password-reset-email", email, settings.PASSWORD_RESET_EMAIL_RATE)
+        if wait is not None:
+            return self.refuse(
+                form, "Too many password reset requests for this email address.", wait
+            )
+        return super().form_valid(form)
 
 
 class CourseActionView(LoginRequiredMixin, FormView):

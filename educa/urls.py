@@ -9,6 +9,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from classroom.views import LimitedPasswordResetView
 from educa.api import api_urlpatterns
 from educa.media import public_media
 
@@ -16,6 +17,12 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Django's reset view with per-address and per-email limits (classroom.limits).
+    path(
+        "accounts/password_reset/",
+        LimitedPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("students/", include("classroom.urls")),
     path("chat/", include("chat.urls")),

@@ -20,7 +20,7 @@ POPULAR_COURSES = 3
 MAX_ID_DIGITS = 18  # longer numbers overflow a 64-bit database integer
 
 
-def search_courses(queryset, term):
+def search_courses(queryset, term, user=None):
     """Courses of `queryset` that match `term`.
 
     The site search (`search.queries.search_courses`) answers when it exists; until
@@ -30,7 +30,7 @@ def search_courses(queryset, term):
         from search.queries import search_courses as site_search
     except ImportError:
         return queryset.filter(Q(title__icontains=term) | Q(overview__icontains=term))
-    results = site_search(queryset, term)
+    results = site_search(queryset, term, user=user)
     if hasattr(results, "query"):  # a QuerySet keeps our annotations and ordering
         return results
     # Search results (not a QuerySet): keep the API's annotations, lose the ranking.

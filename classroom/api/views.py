@@ -53,8 +53,10 @@ from classroom.api.serializers import (
     TokenSerializer,
 )
 from classroom.api.throttling import AnonWindowThrottle
+from classroom.limits import LoginLockedOut, is_locked_out
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import progress_of
+from learning.api import nul_parameter
 from learning.caching import generation_key, shared_get, shared_set
 from learning.models import ModulePage
 
@@ -65,11 +67,31 @@ UNAUTHORIZED = OpenApiResponse(
 )
 FORBIDDEN = OpenApiResponse(ERROR, description="Refused (or a session without CSRF)")
 NO_SUCH_PAGE = OpenApiResponse(ERROR, description="No such page of the list")
+BAD_PARAMETER = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="A query parameter that cannot be read: {name: [message]}",
+)
 # Ids beyond 64 bits would overflow the database driver: such paths are unknown.
 ID_PATTERN = r"[0-9]{1,18}"
 
 
-class APIRootView(routers.APIRootView):
+class ChecksQueryParameters:
+    """Refuse query parameters holding NUL before any query (400, {name: [message]}).
+
+    PostgreSQL text cannot hold NUL (psycopg raises, a 500) and SQLite cuts the
+    value there; no course, subject or slug holds one, so nothing is lost.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        name = nul_parameter(request.query_params)
+        if name is not None:
+            raise exceptions.ValidationError(
+                {name: ["Null characters are not allowed."]}, code="null_characters"
+            )
+
+
+class APIRootView(ChecksQueryParameters, routers.APIRootView):
     """The API's entry point: the address of each list (book clients start here)."""
 
     schema = AutoSchema()  # DRF leaves the root out of schemas; we describe it
@@ -106,7 +128,7 @@ def rendered_answer(stored):
     return HttpResponse(stored["content"], content_type=stored["content_type"])
 
 
-class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+class PublicCatalogueViewSet(ChecksQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Readable by anyone (anonymous callers throttled), paginated, numeric ids.
 
     Answers are the same whoever asks, so they are cached per generation, view and
@@ -161,7 +183,11 @@ class PublicCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Published subjects with their course counts",
-        responses={200: SubjectSerializer(many=True), 404: NO_SUCH_PAGE},
+        responses={
+            200: SubjectSerializer(many=True),
+            400: BAD_PARAMETER,
+            404: NO_SUCH_PAGE,
+        },
     ),
     retrieve=extend_schema(
         summary="One subject", responses={200: SubjectSerializer, 404: NOT_FOUND}
@@ -187,7 +213,11 @@ class SubjectViewSet(PublicCatalogueViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Published courses, newest first",
-        responses={200: CourseSerializer(many=True), 404: NO_SUCH_PAGE},
+        responses={
+            200: CourseSerializer(many=True),
+            400: BAD_PARAMETER,
+            404: NO_SUCH_PAGE,
+        },
         parameters=[
             OpenApiParameter(
                 "subject", OpenApiTypes.STR, description="A subject's id or slug"
@@ -216,8 +246,14 @@ class CourseViewSet(PublicCatalogueViewSet):
             courses = queries.courses_of_subject(courses, subject)
         term = self.request.query_params.get("search", "").strip()
         if term:
-            courses = queries.search_courses(courses, term)
+            # Module text counts only for courses this caller may read.
+            courses = queries.search_courses(courses, term, user=self.request.user)
         return courses
+
+    def answer_cache_key(self, request):
+        if "search" in request.query_params and request.user.is_authenticated:
+            return None  # what matches depends on what this caller may read
+        return super().answer_cache_key(request)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -282,7 +318,10 @@ class CourseViewSet(PublicCatalogueViewSet):
             cached = {"owner_id": course.owner_id, **render_now(self, response)}
             shared_set(key, cached)
             return response
-        course = SimpleNamespace(pk=int(pk), owner_id=cached["owner_id"])
+        # What the access rule reads of a course; an entry exists only for a course
+        # that was live (get_object() finds only those; unpublishing moves the
+        # generation), so it still is.
+        course = SimpleNamespace(pk=int(pk), owner_id=cached["owner_id"], live=True)
         self.check_object_permissions(request, course)
         return rendered_answer(cached)
 
@@ -325,12 +364,15 @@ class CourseViewSet(PublicCatalogueViewSet):
         summary="The caller's courses with progress",
         responses={
             200: EnrollmentSerializer(many=True),
+            400: BAD_PARAMETER,
             401: UNAUTHORIZED,
             404: NO_SUCH_PAGE,
         },
     )
 )
-class MyCourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class MyCourseViewSet(
+    ChecksQueryParameters, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """The courses the caller is enrolled in, with modules done out of published."""
 
     serializer_class = EnrollmentSerializer
@@ -365,13 +407,22 @@ class ObtainTokenView(APIView):
         responses={
             200: TokenSerializer,
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="Bad credentials"),
+            429: OpenApiResponse(
+                ERROR,
+                description="Too many failed logins for this username or address: "
+                "when to try again (also in Retry-After)",
+            ),
         },
     )
     def post(self, request):
         serializer = TokenRequestSerializer(
             data=request.data, context={"request": request}
         )
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # The serializer's authenticate() was refused by the login lockout.
+            if is_locked_out(request):
+                raise LoginLockedOut(request)
+            raise exceptions.ValidationError(serializer.errors)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 

@@ -6,6 +6,7 @@ knobs documented in the README.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -91,6 +92,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
 ]
 if USING_POSTGRES:
     # Wagtail's database search backend uses PostgreSQL full-text search through it.
@@ -99,6 +102,9 @@ if USING_POSTGRES:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so cached answers carry the headers too (educa.security).
+    "educa.security.PathCSPMiddleware",
+    "educa.security.PermissionsPolicyMiddleware",
     # Whole anonymous pages from the cache, exact like the fragments (learning.caching).
     "learning.caching.PublicResponseCacheMiddleware",
     # Outside the session and messages middleware so it sees the cookies they set.
@@ -112,6 +118,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "learning.middleware.PageEditPermissionMiddleware",
     "learning.middleware.CachedSiteMiddleware",
+    # Last (django-axes): turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "educa.urls"
@@ -134,8 +142,90 @@ TEMPLATES = [
 WSGI_APPLICATION = "educa.wsgi.application"
 ASGI_APPLICATION = "educa.asgi.application"
 
-# ModelBackend, with each user's permission set cached (learning.auth).
-AUTHENTICATION_BACKENDS = ["learning.auth.CachedModelBackend"]
+# First the login lockout (django-axes, classroom.limits: refuses locked usernames
+# and addresses before a password is checked), then ModelBackend with each user's
+# permission set cached (learning.auth).
+AUTHENTICATION_BACKENDS = [
+    "classroom.limits.LockoutBackend",
+    "learning.auth.CachedModelBackend",
+]
+
+# Login lockout (django-axes; classroom/limits.py). A username is locked after
+# LOGIN_FAILURE_LIMIT failures from any address, an address after
+# LOGIN_ADDRESS_FAILURE_LIMIT failures on any usernames (higher: a school shares one
+# address), until LOGIN_COOLOFF_MINUTES after the last counted failure. Two separate
+# parameters rather than their combination: a combined (username, address) lock
+# would let a botnet guess one account from every address. Failures are rows in the
+# database (axes' database handler), so a Redis outage never lifts a lock.
+AXES_HANDLER = "classroom.limits.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_FAILURE_LIMIT = env_int_or("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int_or("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int_or("LOGIN_COOLOFF_MINUTES", 15))
+# Refused attempts during a lockout do not restart it: the page's time holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A good login forgets only that user's failures from that address (LockoutHandler).
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "classroom.limits.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Per-address throttles in the cache (classroom.limits.hit; fail open without it).
+SIGNUP_RATE = env("SIGNUP_RATE", "10/hour")
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", "10/hour")
+PASSWORD_RESET_EMAIL_RATE = env("PASSWORD_RESET_EMAIL_RATE", "3/hour")
+
+# Content-Security-Policy (django-csp 4; educa/security.py). Our pages run no inline
+# script or style; video embeds in module bodies come from YouTube and Vimeo.
+SELF, NONE, UNSAFE_INLINE = "'self'", "'none'", "'unsafe-inline'"
+VIDEO_EMBED_ORIGINS = [
+    "https://www.youtube.com",
+    "https://www.youtube-nocookie.com",
+    "https://player.vimeo.com",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "media-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # CSP 3: also same-origin ws:/wss: (the chat)
+        "frame-src": VIDEO_EMBED_ORIGINS,
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
+# Directives replaced under some paths only, first matching prefix wins.
+ADMIN_CSP = {
+    # Wagtail's admin: inline styles and a few inline scripts, blob: and data:
+    # previews of uploads, its own page preview and video embeds in iframes.
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:"],
+    "media-src": [SELF, "blob:"],
+    "frame-src": [SELF, *VIDEO_EMBED_ORIGINS],
+}
+CONTENT_SECURITY_POLICY_BY_PATH = {
+    "/admin/": ADMIN_CSP,
+    "/django-admin/": ADMIN_CSP,
+    # Swagger UI (drf-spectacular): an inline start-up script and inline styles.
+    "/api/docs/": {
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+    },
+}
+# Permissions-Policy (educa.security): no devices or payments; fullscreen for
+# ourselves and the video embeds.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "fullscreen": ["self", *VIDEO_EMBED_ORIGINS],
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -177,18 +267,17 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "educa@localhost")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis; an outage degrades to the database instead of a 500,
+            # and a hung Redis like a dead one (learning/cache_backend.py).
+            "BACKEND": "learning.cache_backend.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "educa"),
             "OPTIONS": {
-                # A Redis outage degrades to the database instead of a 500.
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
+                "SOCKET_CONNECT_TIMEOUT": float(env("CACHE_TIMEOUT", "0.5")),
+                "SOCKET_TIMEOUT": float(env("CACHE_TIMEOUT", "0.5")),
             },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": env(
@@ -237,6 +326,14 @@ WAGTAILDOCS_EXTENSIONS = [
 ]  # fmt: skip
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# The admin calls no third party: avatars are Wagtail's own, not Gravatar's (which
+# would learn a hash of each user's email), and versions come from requirements.txt,
+# not a check against releases.wagtail.org (both would also need CSP exceptions).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# One password reset for everyone, /accounts/password_reset/, which is rate-limited
+# (classroom.views.LimitedPasswordResetView); Wagtail's own at /admin/ is not.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 # The app serves public media (images) itself unless a web server is configured for
 # them; module files are never served from MEDIA_URL (see classroom's file views).
@@ -257,6 +354,12 @@ REST_FRAMEWORK = {
         "classroom.api.authentication.BasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+    ],
+    # DRF's defaults, with a JSON parser that answers 400 to too deeply nested bodies.
+    "DEFAULT_PARSER_CLASSES": [
+        "classroom.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "classroom.api.pagination.StandardPagination",
     "PAGE_SIZE": 10,

@@ -104,17 +104,21 @@ def test_enrolled_student_finds_the_course_by_its_module_body(
     assert [c.title for c in search_courses(None, BODY_WORD, student)] == ["Algebra"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="classroom/api must pass the caller to search_courses and key its "
-    "cached answer by what the caller may read",
-)
 def test_the_api_search_finds_a_module_body_word_for_an_enrolled_student(
     client, algebra, student, enroll
 ):
     enroll(student, algebra)
 
     assert api_titles(client, student, BODY_WORD) == ["Algebra"]
+
+
+def test_a_readers_api_search_is_not_cached_for_others(
+    client, algebra, student, enroll
+):
+    enroll(student, algebra)
+    assert api_titles(client, student, BODY_WORD) == ["Algebra"]
+    client.logout()
+    assert api_titles(client, None, BODY_WORD) == []
 
 
 def test_owner_and_superuser_find_the_course_by_its_module_body(
