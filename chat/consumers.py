@@ -11,9 +11,11 @@ event carries that text, and each process's relay (relay.py) hands it as it is t
 the sockets of the room it serves.
 """
 
-import contextlib
+import asyncio
 import json
+import logging
 import uuid
+import weakref
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -21,17 +23,26 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from chat.access import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, Identity
 from chat.models import ChatMessage
 from chat.presence import presence_store
-from chat.ratelimit import member_buckets
-from chat.relay import relays
+from chat.ratelimit import may_send, member_buckets
+from chat.redis_client import Breaker
+from chat.relay import LAYER_TIMEOUT, relays
 from chat.store import message_writer
-from learning.access import can_view_contents
-from learning.models import CoursePage
 
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
+__all__ = ["CLOSE_FORBIDDEN", "CLOSE_NOT_FOUND", "ChatConsumer", "room_group"]
+
+logger = logging.getLogger(__name__)
+
 HISTORY_PAGE = 50
+# Ids are 64-bit: a larger one would fail in the database, not just match nothing.
+MAX_ID = 2**63 - 1
+# A message of the longest allowed text, every character escaped as a surrogate
+# pair (the longest JSON spelling), with room for the keys: larger frames are
+# refused before they are parsed.
+MAX_FRAME = settings.CHAT_MAX_LENGTH * 12 + 1024
+FORBIDDEN_TEXT = "you may no longer see this room"
 
 
 def room_group(course_id):
@@ -42,15 +53,41 @@ def encode(frame):
     return json.dumps(frame, ensure_ascii=False)
 
 
-@database_sync_to_async
-def access_verdict(user, course_id):
-    """None when `user` may join the room; otherwise the close code to send."""
-    course = CoursePage.objects.filter(pk=course_id).first()
-    if course is None:
-        return CLOSE_NOT_FOUND
-    if not can_view_contents(user, course):
-        return CLOSE_FORBIDDEN
+def text_problem(text):
+    """Why a database (or a socket) cannot take `text`, or None."""
+    if "\x00" in text:
+        return "message must not contain NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "message must be valid Unicode (no lone surrogates)"
     return None
+
+
+def parse(text_data):
+    """(data, None) or (None, error) for a text frame, never an exception."""
+    if len(text_data) > MAX_FRAME:
+        return None, "frame is too large"
+    try:
+        return json.loads(text_data), None
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deeper than the parser's stack.
+        return None, "invalid JSON"
+
+
+@database_sync_to_async
+def connect_verdict(user, session, course_id):
+    """(None, identity) when `user` may join the room; else (close code, None)."""
+    if user is None or not user.is_authenticated:
+        return CLOSE_FORBIDDEN, None
+    identity = Identity(user, session)
+    verdict = identity.verdict(course_id)
+    return verdict, (identity if verdict is None else None)
+
+
+@database_sync_to_async
+def current_verdict(identity, course_id):
+    return identity.verdict(course_id)
 
 
 @database_sync_to_async
@@ -96,58 +133,93 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Accept first so the browser sees the close code (a refused handshake
         # only shows up as a failed connection without a reason).
         await self.accept()
-        verdict = await access_verdict(self.user, self.course_id)
+        verdict, self.identity = await connect_verdict(
+            self.user, self.scope.get("session"), self.course_id
+        )
         if verdict is not None:
             await self.close(code=verdict)
             return
         self.connection = uuid.uuid4().hex
-        await relays().join(self.room, self.connection, self.base_send)
         self.joined = True
         self.bucket = member_buckets.acquire(self.room, self.user.pk)
         self.member = {"id": self.user.pk, "name": self.user.get_username()}
-        try:
-            members = await presence_store().join(
+        # Neither waits long nor fails for Redis's sake (relay.py, presence.py),
+        # and a hung Redis costs one wait, not two.
+        _, members = await asyncio.gather(
+            relays().join(
+                self.room, self.connection, self.base_send, self.user.pk, self.recheck
+            ),
+            presence_store().join(
                 self.room, self.connection, self.user.pk, self.member["name"]
-            )
-            await self.send(text_data=encode({"type": "presence", "users": members}))
-            await self.broadcast(encode({"type": "presence", "joined": self.member}))
-        except Exception:
-            # E.g. Redis is down: leave the relay and the bucket tidy, then fail.
-            self.joined = False
-            member_buckets.release(self.room, self.user.pk)
-            with contextlib.suppress(Exception):
-                await relays().leave(self.room, self.connection)
-            raise
+            ),
+        )
+        await self.send(text_data=encode({"type": "presence", "users": members}))
+        await self.broadcast(encode({"type": "presence", "joined": self.member}))
 
     async def disconnect(self, code):
+        await self.leave_room()
+
+    async def leave_room(self):
         if not self.joined:
-            return
+            return False
         self.joined = False
-        await relays().leave(self.room, self.connection)
         member_buckets.release(self.room, self.user.pk)
+        await relays().leave(self.room, self.connection)
         was_last = await presence_store().leave(
             self.room, self.connection, self.user.pk
         )
         if was_last:
             await self.broadcast(encode({"type": "presence", "left": self.member}))
+        return True
+
+    async def recheck(self):
+        """Close the socket if its member may no longer be here (relay.py asks)."""
+        if not self.joined:
+            return
+        try:
+            verdict = await current_verdict(self.identity, self.course_id)
+        except Exception:
+            logger.exception("chat: could not re-check a member's access")
+            return
+        if verdict is not None:
+            await self.revoke(verdict)
+
+    async def revoke(self, code):
+        if await self.leave_room():
+            await self.close(code=code)
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.joined:
             return
-        if not self.bucket.take():
+        try:
+            await self.handle_frame(text_data)
+        except Exception:
+            # Whatever went wrong, the sender hears of it and keeps the socket.
+            logger.exception("chat: a frame could not be handled")
+            await self.send_error("the server could not handle that, try again")
+
+    async def handle_frame(self, text_data):
+        if not await may_send(self.room, self.user.pk, self.bucket):
             # Refusing the sender keeps every accepted message deliverable.
             await self.send_error("slow down")
             return
         if text_data is None:
             await self.send_error("send JSON text frames")
             return
-        try:
-            data = json.loads(text_data)
-        except ValueError:
-            await self.send_error("invalid JSON")
+        data, error = parse(text_data)
+        if error is not None:
+            await self.send_error(error)
             return
         if not isinstance(data, dict):
             await self.send_error("expected a JSON object")
+            return
+        # Fresh each frame: the member may have left the course, been deactivated
+        # or changed password since connecting (the signals in chat/signals.py
+        # close such sockets too; this holds if that news was lost).
+        verdict = await current_verdict(self.identity, self.course_id)
+        if verdict is not None:
+            await self.send_error(FORBIDDEN_TEXT)
+            await self.revoke(verdict)
             return
         kind = data.get("type", "chat_message")
         if kind == "chat_message":
@@ -163,6 +235,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive_message(self, text):
         if not isinstance(text, str):
             await self.send_error("message must be text")
+            return
+        problem = text_problem(text)
+        if problem is not None:
+            await self.send_error(problem)
             return
         text = text.strip()
         if not text:
@@ -180,14 +256,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error("slow down")
             return
         # Stored first: whatever a member receives can be fetched again later.
-        wire = await message_writer().save(self.course_id, self.user, text)
+        try:
+            wire = await message_writer().save(self.course_id, self.user, text)
+        except Exception:
+            logger.exception("chat: a message could not be stored")
+            await self.send_error("message could not be stored, try again")
+            return
         await self.broadcast(wire)
 
     async def receive_history(self, data):
         before, after = data.get("before"), data.get("after")
         for value in (before, after):
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 0
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 <= value <= MAX_ID
             ):
                 await self.send_error("before and after must be message ids")
                 return
@@ -197,10 +280,37 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=await history_frame(self.course_id, before, after))
 
     async def broadcast(self, text):
-        """Send an encoded frame to every member, through each process's relay."""
-        await get_channel_layer().group_send(
-            self.room, {"type": "chat.frame", "text": text}
-        )
+        """Send an encoded frame to every member, through each process's relay.
+
+        Best effort: the message is stored already. If the layer fails or hangs,
+        this process's members get it directly and the others catch up by id; the
+        layer is then left alone for a while so each sender does not wait on it.
+        """
+        breaker = layer_breaker()
+        if breaker.available():
+            try:
+                async with asyncio.timeout(LAYER_TIMEOUT):
+                    await get_channel_layer().group_send(
+                        self.room, {"type": "chat.frame", "text": text}
+                    )
+            except Exception as error:
+                breaker.failed(error)
+            else:
+                breaker.succeeded()
+                return
+        await relays().deliver_here(self.room, text)
 
     async def send_error(self, error):
         await self.send(text_data=encode({"error": error}))
+
+
+_layer_breakers = weakref.WeakKeyDictionary()
+
+
+def layer_breaker():
+    """The broadcast breaker of the running loop's channel layer."""
+    layer = get_channel_layer()
+    found = _layer_breakers.get(layer)
+    if found is None:
+        found = _layer_breakers[layer] = Breaker()
+    return found

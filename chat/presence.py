@@ -10,15 +10,17 @@ Without Redis a process-local dict is all there is (tests, `make run`).
 import asyncio
 import json
 import time
-import weakref
 
 from django.conf import settings
+
+from chat import redis_client
 
 # A name of our own, so tests can move this clock without moving everyone's.
 wall_clock = time.time
 
 ENTRY_TTL = 60  # seconds a connection's entry lives without a refresh
 REFRESH_EVERY = 20
+RETRY_REFRESH = 1  # seconds between attempts while Redis is away
 
 
 def _members(entries):
@@ -67,76 +69,95 @@ class RedisPresence:
     """Presence in Redis: hash `<prefix>:chat:presence:<room>`, a field per connection.
 
     A field's value is JSON `[user_id, name, expires_at]`; readers skip (and remove)
-    expired fields.
+    expired fields. While Redis cannot answer, presence degrades to this process's
+    own connections (`self.local`) instead of failing the socket; the refresher
+    writes them back once Redis answers again.
     """
 
     def __init__(self, url, prefix):
         self.url = url
         self.prefix = prefix
-        # redis.asyncio clients are bound to the loop they were made in.
-        self._clients = weakref.WeakKeyDictionary()
-        self._local = {}  # this process's connections: {room: {connection: value}}
+        self.local = LocalPresence()  # this process's connections, and the fallback
         self._refresher = None
 
     def _client(self):
-        from redis import asyncio as aioredis
-
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            # Connections are waited for, not refused, when hundreds of members
-            # come or go at once.
-            pool = aioredis.BlockingConnectionPool.from_url(
-                self.url, max_connections=50, timeout=20
-            )
-            client = self._clients[loop] = aioredis.Redis(connection_pool=pool)
-        return client
+        return redis_client.client(self.url)
 
     def _key(self, room):
         return f"{self.prefix}:chat:presence:{room}"
 
+    async def _redis(self, operation):
+        """`await operation()` if Redis is usable; None when it failed or is away."""
+        breaker = redis_client.breaker(self.url)
+        if not breaker.available():
+            return None
+        try:
+            result = await operation()
+        except Exception as error:
+            breaker.failed(error)
+            return None
+        breaker.succeeded()
+        return result
+
     async def join(self, room, connection, user_id, name):
-        value = json.dumps([user_id, name, wall_clock() + ENTRY_TTL])
-        self._local.setdefault(room, {})[connection] = (user_id, name)
-        client = self._client()
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.hset(self._key(room), connection, value)
-            pipe.expire(self._key(room), ENTRY_TTL * 2)
-            pipe.hgetall(self._key(room))
-            *_, raw = await pipe.execute()
+        local = await self.local.join(room, connection, user_id, name)
         self._ensure_refresher()
-        return _members(await self._live(room, raw))
+        value = json.dumps([user_id, name, wall_clock() + ENTRY_TTL])
+
+        async def write():
+            async with self._client().pipeline(transaction=False) as pipe:
+                pipe.hset(self._key(room), connection, value)
+                pipe.expire(self._key(room), ENTRY_TTL * 2)
+                pipe.hgetall(self._key(room))
+                *_, raw = await pipe.execute()
+            return _members(await self._live(room, raw))
+
+        members = await self._redis(write)
+        return local if members is None else members
 
     async def leave(self, room, connection, user_id):
-        local = self._local.get(room, {})
-        local.pop(connection, None)
-        if not local:
-            self._local.pop(room, None)
-        client = self._client()
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.hdel(self._key(room), connection)
-            pipe.hgetall(self._key(room))
-            _, raw = await pipe.execute()
-        entries = await self._live(room, raw)
-        return all(uid != user_id for uid, _ in entries.values())
+        last_here = await self.local.leave(room, connection, user_id)
+
+        async def remove():
+            async with self._client().pipeline(transaction=False) as pipe:
+                pipe.hdel(self._key(room), connection)
+                pipe.hgetall(self._key(room))
+                _, raw = await pipe.execute()
+            entries = await self._live(room, raw)
+            return all(uid != user_id for uid, _ in entries.values())
+
+        last = await self._redis(remove)
+        return last_here if last is None else last
 
     async def members(self, room):
-        raw = await self._client().hgetall(self._key(room))
-        return _members(await self._live(room, raw))
+        async def read():
+            raw = await self._client().hgetall(self._key(room))
+            return _members(await self._live(room, raw))
+
+        members = await self._redis(read)
+        return await self.local.members(room) if members is None else members
 
     async def within_budget(self, room, deliveries_per_second):
         """Count a message into the room's current second, across processes.
 
         A message costs one delivery per connection in the room, so the room may
-        take `deliveries_per_second // connections` messages each second.
+        take `deliveries_per_second // connections` messages each second. Without
+        Redis each process counts its own share.
         """
         key = f"{self.prefix}:chat:rate:{room}:{int(wall_clock())}"
-        async with self._client().pipeline(transaction=False) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 5)
-            pipe.hlen(self._key(room))
-            count, _, size = await pipe.execute()
-        return count <= max(1, deliveries_per_second // max(1, size))
+
+        async def count():
+            async with self._client().pipeline(transaction=False) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 5)
+                pipe.hlen(self._key(room))
+                count, _, size = await pipe.execute()
+            return count <= max(1, deliveries_per_second // max(1, size))
+
+        verdict = await self._redis(count)
+        if verdict is None:
+            return await self.local.within_budget(room, deliveries_per_second)
+        return verdict
 
     async def _live(self, room, raw):
         now = wall_clock()
@@ -158,17 +179,27 @@ class RedisPresence:
             self._refresher = loop.create_task(self._refresh())
 
     async def _refresh(self):
-        """Push this process's entries' expiry forward while it has any."""
-        while self._local:
-            await asyncio.sleep(REFRESH_EVERY)
+        """Push this process's entries' expiry forward while it has any.
+
+        After a failure it tries again soon: a Redis that restarted empty gets this
+        process's members back once it answers.
+        """
+        wrote = True
+        while self.local.rooms:
+            await asyncio.sleep(REFRESH_EVERY if wrote else RETRY_REFRESH)
             expires_at = wall_clock() + ENTRY_TTL
-            async with self._client().pipeline(transaction=False) as pipe:
-                for room, entries in list(self._local.items()):
-                    for connection, (user_id, name) in list(entries.items()):
-                        value = json.dumps([user_id, name, expires_at])
-                        pipe.hset(self._key(room), connection, value)
-                    pipe.expire(self._key(room), ENTRY_TTL * 2)
-                await pipe.execute()
+
+            async def write(expires_at=expires_at):
+                async with self._client().pipeline(transaction=False) as pipe:
+                    for room, entries in list(self.local.rooms.items()):
+                        for connection, (user_id, name) in list(entries.items()):
+                            value = json.dumps([user_id, name, expires_at])
+                            pipe.hset(self._key(room), connection, value)
+                        pipe.expire(self._key(room), ENTRY_TTL * 2)
+                    await pipe.execute()
+                return True
+
+            wrote = bool(await self._redis(write))
 
 
 _stores = {}

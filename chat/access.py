@@ -1,0 +1,107 @@
+"""Whether a socket's member may still be in its room, asked afresh.
+
+A socket outlives the request that opened it: the user object in its scope is the
+one loaded at connect time. Each check here loads the user again (through the
+authentication backend, which caches users under a generation that every user save
+moves on), refuses an inactive one or one whose password changed since the session
+was made (Django's session auth hash, as `django.contrib.auth.get_user` checks it),
+and asks the access rule (also cached under generations). So a check per frame
+costs cache lookups, not queries.
+"""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_backends,
+    load_backend,
+)
+from django.utils.crypto import constant_time_compare
+
+from learning.access import can_view_contents
+from learning.caching import remember
+from learning.models import CoursePage
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+def find_course(course_id):
+    """The course, from the cache (any page change moves its generation on)."""
+    return remember(
+        "chat-course",
+        [course_id],
+        lambda: CoursePage.objects.filter(pk=course_id).first(),
+    )
+
+
+def _hash_matches(session_hash, user):
+    if not session_hash:
+        return False
+    if constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return True
+    return any(
+        constant_time_compare(session_hash, fallback)
+        for fallback in user.get_session_auth_fallback_hash()
+    )
+
+
+class Identity:
+    """Who a socket speaks for, as known at connect time (call from sync code)."""
+
+    def __init__(self, user, session=None):
+        self.user_pk = user.pk
+        self.session = None
+        self.backend_path = None  # without a session: any backend that knows them
+        if session is not None and session.get(SESSION_KEY) is not None:
+            self.session = session
+            self.backend_path = session.get(BACKEND_SESSION_KEY)
+            self.session_hash = session.get(HASH_SESSION_KEY)
+        else:
+            # No session (a scope built in code): the password the user had then.
+            self.session_hash = user.get_session_auth_hash()
+
+    def fresh_user(self):
+        """The user as stored now, or None if they may no longer be logged in."""
+        user = self._load()
+        if user is None or not user.is_active:
+            return None
+        if _hash_matches(self.session_hash, user):
+            return user
+        if self.session is None:
+            return None
+        # The member may have changed their own password, which updates their
+        # session (update_session_auth_hash): read the stored session again.
+        engine = import_module(settings.SESSION_ENGINE)
+        stored = engine.SessionStore(self.session.session_key)
+        if str(stored.get(SESSION_KEY)) != str(self.user_pk):
+            return None  # logged out, or another user's session now
+        session_hash = stored.get(HASH_SESSION_KEY)
+        if not _hash_matches(session_hash, user):
+            return None
+        self.session_hash = session_hash
+        return user
+
+    def _load(self):
+        if self.backend_path is not None:
+            if self.backend_path not in settings.AUTHENTICATION_BACKENDS:
+                return None
+            return load_backend(self.backend_path).get_user(self.user_pk)
+        for backend in get_backends():
+            user = backend.get_user(self.user_pk)
+            if user is not None:
+                return user
+        return None
+
+    def verdict(self, course_id):
+        """None while the member may stay in the room; else the close code."""
+        user = self.fresh_user()
+        course = find_course(course_id)
+        if course is None:
+            return CLOSE_NOT_FOUND
+        if user is None or not can_view_contents(user, course):
+            return CLOSE_FORBIDDEN
+        return None

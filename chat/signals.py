@@ -1,0 +1,67 @@
+"""Access changes reach open sockets: each process re-checks the sockets concerned.
+
+A member who leaves a course, is deactivated or deleted, or has their password
+changed keeps no open socket: once the change is committed, every process re-checks
+that member's sockets (relay.push_recheck) and closes them with 4403. A course
+saved (unpublished, given another owner) or deleted has its room re-checked.
+Each frame is checked too (consumers.py), so a lost notice costs nothing but time.
+"""
+
+import functools
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from chat import relay
+
+
+def _after_commit(**targets):
+    transaction.on_commit(functools.partial(relay.push_recheck, **targets))
+
+
+def enrollment_changed(sender, instance, raw=False, created=False, **kwargs):
+    if raw or created:
+        return  # a new enrollment takes nothing away
+    _after_commit(users=[instance.student_id])
+
+
+def user_changed(
+    sender, instance, raw=False, created=False, update_fields=None, **kwargs
+):
+    if raw or created:
+        return  # a new user has no socket yet
+    if update_fields and set(update_fields) <= {"last_login"}:
+        return  # every login saves the user; access does not change
+    _after_commit(users=[instance.pk])
+
+
+def course_changed(sender, instance, raw=False, created=False, **kwargs):
+    if raw or created:
+        return
+    from chat.consumers import room_group
+
+    _after_commit(rooms=[room_group(instance.pk)])
+
+
+def connect():
+    """Called once, from ChatConfig.ready()."""
+    from learning.models import CoursePage
+
+    for signal in (post_save, post_delete):
+        name = "save" if signal is post_save else "delete"
+        signal.connect(
+            enrollment_changed,
+            sender="classroom.Enrollment",
+            dispatch_uid=f"chat.signals.enrollment.{name}",
+        )
+        signal.connect(
+            user_changed,
+            sender=get_user_model(),
+            dispatch_uid=f"chat.signals.user.{name}",
+        )
+        signal.connect(
+            course_changed,
+            sender=CoursePage,
+            dispatch_uid=f"chat.signals.course.{name}",
+        )

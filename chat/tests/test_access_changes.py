@@ -1,0 +1,156 @@
+"""Open sockets lose what their member loses: closed with 4403 at once, and every
+frame is checked afresh."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from chat import relay
+from chat.models import ChatMessage
+from chat.tests.test_consumers import joined, next_frame, session_cookie, stored_texts
+from classroom.models import Enrollment
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CLOSED = {"type": "websocket.close", "code": 4403}
+
+
+async def closed_within_a_second(communicator):
+    """True when the socket is closed with 4403 within a second (frames skipped)."""
+
+    async def wait():
+        while True:
+            output = await communicator.receive_output(timeout=1)
+            if output["type"] == "websocket.close":
+                return output
+
+    return await asyncio.wait_for(wait(), timeout=1) == CLOSED
+
+
+@sync_to_async
+def unenroll(user, course):
+    Enrollment.objects.filter(student=user, course=course).delete()
+
+
+@sync_to_async
+def deactivate(user):
+    user.is_active = False
+    user.save()
+
+
+@sync_to_async
+def change_password(user):
+    user.set_password("a new secret passphrase")
+    user.save()
+
+
+CHANGES = {
+    "unenrolled": lambda user, course: unenroll(user, course),
+    "deactivated": lambda user, course: deactivate(user),
+    "password": lambda user, course: change_password(user),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+async def test_socket_is_closed_within_a_second_when_access_goes(
+    connect_as, enrolled, instructor, course, change
+):
+    alice = await connect_as(enrolled)
+    await joined(alice)
+    teacher = await connect_as(instructor)
+    await joined(teacher)
+
+    await CHANGES[change](enrolled, course)
+
+    assert await closed_within_a_second(alice)
+    # The teacher stays, and hears that the student left.
+    assert (await next_frame(teacher, "presence"))["left"]["name"] == "student"
+    await teacher.send_json_to({"message": "still on"})
+    assert (await next_frame(teacher, "chat_message"))["message"] == "still on"
+
+
+@pytest.mark.parametrize("change", CHANGES)
+@pytest.mark.parametrize(
+    "frame",
+    [{"message": "after leaving"}, {"type": "history"}, {"type": "presence"}],
+    ids=["send", "history", "presence"],
+)
+async def test_frame_from_a_member_who_lost_access_is_refused(
+    connect_as, enrolled, instructor, course, change, frame, monkeypatch
+):
+    """Even if the news of the change never reached the socket."""
+    monkeypatch.setattr(relay, "push_recheck", lambda **targets: None)
+    alice = await connect_as(enrolled)
+    await joined(alice)
+    teacher = await connect_as(instructor)
+    await joined(teacher)
+    await next_frame(alice, "presence")
+
+    await CHANGES[change](enrolled, course)
+    await alice.send_json_to(frame)
+
+    assert (await alice.receive_json_from())["error"].startswith("you may no longer")
+    assert await alice.receive_output() == CLOSED
+    assert await stored_texts(course) == []
+    assert (await next_frame(teacher, "presence"))["left"]["name"] == "student"
+
+
+async def test_unpublished_course_closes_its_room(connect_as, enrolled, course):
+    """A course's changes re-check its room (the access rule decides what counts)."""
+    from chat import access
+
+    alice = await connect_as(enrolled)
+    await joined(alice)
+    rule = access.can_view_contents
+    access.can_view_contents = lambda user, course: False
+    try:
+        await sync_to_async(lambda: course.save_revision().publish())()
+        assert await closed_within_a_second(alice)
+    finally:
+        access.can_view_contents = rule
+
+
+async def test_session_socket_is_closed_when_the_password_changes(enrolled, course):
+    from educa.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/chat/room/{course.pk}/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", await session_cookie(enrolled)),
+        ],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await joined(communicator)
+    await communicator.send_json_to({"message": "before"})
+    await next_frame(communicator, "chat_message")
+
+    await change_password(enrolled)
+
+    assert await closed_within_a_second(communicator)
+    texts = await sync_to_async(list)(
+        ChatMessage.objects.values_list("text", flat=True)
+    )
+    assert texts == ["before"]
+
+
+async def test_other_saves_of_the_member_keep_the_socket(connect_as, enrolled):
+    alice = await connect_as(enrolled)
+    await joined(alice)
+
+    @sync_to_async
+    def rename():
+        enrolled.first_name = "Alice"
+        enrolled.save()
+
+    await rename()
+    await alice.send_json_to({"message": "still allowed"})
+    assert (await next_frame(alice, "chat_message"))["message"] == "still allowed"
