@@ -152,23 +152,24 @@ class CatalogPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
         return context
 
 
+def count_of(pages):
+    """How many of `pages` (filtered on an outer page) there are, as a subquery
+    (0 for none): one query for a listing of any length."""
+    return Coalesce(
+        Subquery(
+            pages.order_by().values("depth").annotate(n=Count("pk")).values("n")[:1]
+        ),
+        0,
+    )
+
+
 class SubjectQuerySet(PageQuerySet):
     def with_course_counts(self):
         """Annotate `total_courses`: published courses in each subject."""
         live_courses = (
             CoursePage.objects.live().public().filter(children_of_outer_page())
         )
-        return self.annotate(
-            total_courses=Coalesce(
-                Subquery(
-                    live_courses.order_by()
-                    .values("depth")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                0,
-            )
-        ).order_by("title")
+        return self.annotate(total_courses=count_of(live_courses)).order_by("title")
 
 
 class SubjectPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
@@ -208,17 +209,10 @@ class CourseQuerySet(PageQuerySet):
         outer course itself, which costs nothing per module).
         """
         live_modules = ModulePage.objects.live().filter(children_of_outer_page())
-        count = Coalesce(
-            Subquery(
-                live_modules.order_by()
-                .values("depth")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
-            0,
-        )
         return self.annotate(
-            total_modules=Case(When(live=True, then=count), default=Value(0))
+            total_modules=Case(
+                When(live=True, then=count_of(live_modules)), default=Value(0)
+            )
         )
 
     def catalogue(self):
