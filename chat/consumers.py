@@ -1,6 +1,6 @@
 """The chat socket: one group per course room, messages stored before they are sent.
 
-Protocol (DESIGN.md): the client sends `{"message": "text"}` and every member gets
+Protocol (README, "Chat"): the client sends `{"message": "text"}` and every member gets
 `{"type": "chat_message", "id", "message", "user", "datetime"}`. A reconnecting
 client catches up with `{"type": "history", "after": id}` (or scrolls back with
 `"before"`), and `{"type": "presence"}` asks who is online. Bad input is answered

@@ -1,4 +1,4 @@
-"""The one access rule: who may see a course's contents (DESIGN.md, "Who sees what").
+"""The one access rule: who may see a course's contents (README, "Who sees what").
 
 Page serving, the API, search, protected files and the chat consumer all ask
 `can_view_contents` (or `viewable_course_ids` for a list, `viewable_courses` for a

@@ -1,4 +1,4 @@
-"""The site's URL map (see DESIGN.md): apps first, Wagtail's page serving last."""
+"""The site's URL map (README): apps first, Wagtail's page serving last."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The shapes of the API's answers (DESIGN.md, "API").
+"""The shapes of the API's answers (README, "REST API").
 
 Field names follow the book "Django by Example" so that its clients work unchanged.
 """

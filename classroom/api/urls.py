@@ -1,4 +1,4 @@
-"""DRF endpoints under /api/ (the contract is in DESIGN.md)."""
+"""DRF endpoints under /api/ (the contract is in the README, "REST API")."""
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter

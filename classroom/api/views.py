@@ -1,7 +1,7 @@
 """DRF views under /api/: the catalogue, enrollment, contents, progress and tokens.
 
 Permissions are set on each view: the project default stays AllowAny so that Wagtail's
-API v2 remains public (DESIGN.md, known traps).
+API v2 remains public (DRF's defaults would apply to its views too).
 
 The public catalogue and course contents answer from Django's cache (Redis in
 production). What is cached is the answer as DRF rendered it, per media type, and
@@ -265,7 +265,7 @@ class CourseViewSet(PublicCatalogueViewSet):
         return course
 
     def permission_denied(self, request, message=None, code=None):
-        # Reading contents is refused with 403 whoever asks (DESIGN.md); writes
+        # Reading contents is refused with 403 whoever asks (README); writes
         # without credentials keep DRF's 401 with the Basic challenge.
         if request.method in ("GET", "HEAD", "OPTIONS"):
             raise exceptions.PermissionDenied(detail=message, code=code)

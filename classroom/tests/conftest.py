@@ -16,7 +16,7 @@ VIDEO_BYTES = bytes(range(256)) * 7 + bytes(range(208))
 
 @pytest.fixture
 def roles(course, enrolled, outsider, instructor, other_instructor, superuser):
-    """Every row of DESIGN.md's access table: role name -> user (None: anonymous)."""
+    """Every row of the README's access table: role name -> user (None: anonymous)."""
     return {
         "anonymous": None,
         "not_enrolled": outsider,

@@ -1,4 +1,4 @@
-"""The access table of DESIGN.md, role by role, against everything behind it.
+"""The README's access table, role by role, against everything behind it.
 
 Rows: anonymous, student not enrolled, enrolled student, course owner, another
 instructor, superuser. Columns: course page, module page, a document and a video used

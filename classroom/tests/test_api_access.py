@@ -163,7 +163,7 @@ def test_anonymous_reads_are_throttled(api, course, student, monkeypatch):
     assert api.get("/api/courses/", **basic("student")).status_code == 200
 
 
-# Contents: the access table of DESIGN.md
+# Contents: the access table of the README
 
 
 @pytest.fixture

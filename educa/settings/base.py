@@ -347,7 +347,7 @@ if PROTECTED_FILES_ACCEL_PREFIX:
     SENDFILE_BACKEND = "classroom.accel"
 
 # Django REST framework: permissions are set per view, so Wagtail's API v2 stays
-# public (see DESIGN.md, known traps).
+# public (DRF's defaults would apply to its views too).
 REST_FRAMEWORK = {
     # Basic first: its challenge makes anonymous writes answer 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
