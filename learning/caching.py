@@ -100,29 +100,34 @@ _MISSING = object()
 def current_generation(key):
     """The token stored under `key`, made on first use (see catalogue_generation),
     prefixed with the cache epoch's."""
-    token = stored_generation(key)
     if key == EPOCH_KEY:
-        return token
-    epoch = stored_generation(EPOCH_KEY)
-    epoch_hint.value = epoch
-    return f"{epoch}.{token}"
+        return stored_generations([EPOCH_KEY])[EPOCH_KEY]
+    tokens = stored_generations([EPOCH_KEY, key])
+    epoch_hint.value = tokens[EPOCH_KEY]
+    return f"{tokens[EPOCH_KEY]}.{tokens[key]}"
 
 
-def stored_generation(key):
-    if key in pending_replacements:
-        replace_generation(key)
+def stored_generations(keys):
+    """The tokens stored under `keys`: from this request's memo, else in one round
+    trip to the cache (outside a request too: the chat checks access per frame)."""
+    for key in keys:
+        if key in pending_replacements:
+            replace_generation(key)
     memo = _request_memo.get()
-    if memo is not None and key in memo:
-        return memo[key]
-    token = cache.get(key)
-    if token is None:
-        token = uuid.uuid4().hex
-        # add() keeps a token another process stored in the meantime.
-        if not cache.add(key, token, timeout=None):
-            token = cache.get(key) or token
-    if memo is not None:
-        memo[key] = token
-    return token
+    tokens = {key: memo[key] for key in keys if memo is not None and key in memo}
+    missing = [key for key in keys if key not in tokens]
+    found = cache.get_many(missing) if missing else {}
+    for key in missing:
+        token = found.get(key)
+        if token is None:
+            token = uuid.uuid4().hex
+            # add() keeps a token another process stored in the meantime.
+            if not cache.add(key, token, timeout=None):
+                token = cache.get(key) or token
+        tokens[key] = token
+        if memo is not None:
+            memo[key] = token
+    return tokens
 
 
 class EpochHint:
