@@ -67,7 +67,10 @@ def check_query_parameters(query_params, action):
     if operator is not None and operator.lower() not in SEARCH_OPERATORS:
         raise BadRequestError("search_operator must be 'and' or 'or'")
     offset = query_params.get("offset", "")
-    if is_id(offset) and int(offset) > MAX_OFFSET:
+    # Compared as text first: int() refuses strings of thousands of digits.
+    if is_id(offset) and (
+        len(offset.lstrip("0")) > len(str(MAX_OFFSET)) or int(offset) > MAX_OFFSET
+    ):
         raise BadRequestError(f"offset cannot be higher than {MAX_OFFSET}")
     find_id = query_params.get("id")
     if action == "find_view" and find_id is not None:

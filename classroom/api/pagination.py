@@ -20,6 +20,8 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param, "")
         if raw == "":
             return self.page_size
+        if len(raw) > 6 and raw.isascii() and raw.isdigit() and raw.strip("0"):
+            return self.max_page_size  # a huge size is the maximum (no int() of it)
         if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
             raise ValidationError(
                 {
