@@ -11,8 +11,6 @@ protected view, never through MEDIA_URL. Query parameters the database cannot ta
 other bad parameters.
 """
 
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Length, Substr
 from django.http import Http404
 from wagtail.api.v2 import serializers as wagtail_serializers
 from wagtail.api.v2.router import WagtailAPIRouter
@@ -27,7 +25,7 @@ from wagtailmedia.api.views import MediaAPIViewSet
 
 from learning.access import can_view_contents
 from learning.blocks import protected_media_url
-from learning.models import CoursePage, ModulePage
+from learning.models import CoursePage, ModulePage, parent_is_live
 
 NUL = "\x00"
 SEARCH_OPERATORS = {"and", "or"}  # what Wagtail's search backends accept
@@ -92,12 +90,10 @@ def without_modules_of_unpublished_courses(pages):
     """`pages` less the modules whose course is not live.
 
     Unpublishing a course leaves its modules live; Wagtail's live() looks at each page
-    alone, so a module is hidden here when its parent course is not live.
+    alone, so a module is hidden here when its parent course is not live (the same
+    test as `ModulePage.objects.live_for_students()`, over modules only).
     """
-    unpublished_course = CoursePage.objects.not_live().filter(
-        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
-    )
-    hidden = Page.objects.filter(Exists(unpublished_course)).values("pk")
+    hidden = ModulePage.objects.exclude(parent_is_live()).values("pk")
     # As `pk__in` (a subquery, no extra query): Wagtail's search backends, which
     # `?search=` runs on this queryset, accept that filter but not Exists itself.
     return pages.exclude(pk__in=hidden)
