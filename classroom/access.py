@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from classroom.models import Enrollment
 from learning.caching import remember
+from learning.models import CoursePage
 
 
 def may_edit(user, course):
@@ -45,8 +46,6 @@ def viewable_courses(user):
     contents `user` may see (None for a superuser: every course). For lookups over
     the whole catalogue (search), where listing the courses first would cost more.
     """
-    from learning.models import CoursePage
-
     if user is None or not user.is_authenticated or not user.is_active:
         return CoursePage.objects.none()
     if user.is_superuser:

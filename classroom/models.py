@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import models
+from rest_framework.authtoken.models import Token
 
 
 class Enrollment(models.Model):
@@ -86,8 +87,6 @@ def revoke_api_token(sender, instance, raw=False, **kwargs):
     """A token obtained with the old password (or by a deactivated account) stops
     working; POST /api/token/ with the new password gives a new one."""
     if getattr(instance, "_revoke_api_token", False):
-        from rest_framework.authtoken.models import Token
-
         Token.objects.filter(user=instance).delete()
         instance._revoke_api_token = False
 
