@@ -5,7 +5,7 @@ until the cool-off has passed. These tests run with the real limits."""
 from datetime import timedelta
 
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -165,3 +165,11 @@ def test_locked_basic_auth_does_not_lock_a_token(api, student):
         api.get("/api/me/courses/", **basic("student", "wrong-guess"))
     response = api.get("/api/me/courses/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200
+
+
+def test_good_logins_and_logouts_leave_no_rows_behind(client, student):
+    """Only failures are recorded: a row per login would grow for ever."""
+    for _ in range(3):
+        assert log_in(client, student.username, PASSWORD).status_code == 302
+        client.post("/accounts/logout/")
+    assert not AccessLog.objects.exists()

@@ -168,6 +168,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "classroom.limits.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# No row per successful login or logout (it would grow for ever); failures are kept.
+AXES_DISABLE_ACCESS_LOG = True
 # Per-address throttles in the cache (classroom.limits.hit; fail open without it).
 SIGNUP_RATE = env("SIGNUP_RATE", "10/hour")
 PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", "10/hour")
