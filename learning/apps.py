@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate, post_save
+from wagtail.signals import post_page_move
 
 
 class LearningConfig(AppConfig):
@@ -10,7 +11,7 @@ class LearningConfig(AppConfig):
         # Connects the cache-invalidation receivers (page and enrollment signals).
         from learning import auth, caching  # noqa: F401
         from learning.models import CatalogPage
-        from learning.permissions import catalog_saved
+        from learning.permissions import catalog_saved, page_moved, page_saved
 
         auth.connect()  # permission changes reach CachedModelBackend's cache
 
@@ -19,6 +20,10 @@ class LearningConfig(AppConfig):
         post_save.connect(
             catalog_saved, sender=CatalogPage, dispatch_uid="learning.catalog_saved"
         )
+
+        # A course's owner owns its modules (learning.permissions).
+        post_save.connect(page_saved, dispatch_uid="learning.owner_carried")
+        post_page_move.connect(page_moved, dispatch_uid="learning.owner_moved")
 
         # A release runs migrate (`make serve` does, each start): what the previous
         # release's templates rendered (fragments, pages, shells) goes with it.

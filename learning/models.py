@@ -372,8 +372,8 @@ class ModulePage(
 
     objects = PageManager.from_queryset(ModuleQuerySet)()
 
-    # A module is its course owner's, whatever its own `owner` says
-    # (learning.permissions.owner_id_of).
+    # A module belongs to its course's owner (learning.permissions, "Who owns a
+    # page"): given on creation and moves, carried when the course changes hands.
     owned_with_parent = True
 
     @cached_property
@@ -400,7 +400,7 @@ class ModulePage(
         return "\n".join(words)
 
     def save(self, *args, **kwargs):
-        if self._state.adding and self.path:
+        if self.pk is None and self.path:
             # A new module belongs to its course's owner, whoever adds it (an
             # administrator, a copy): Wagtail gives it to the user who made it.
             owner_id = (

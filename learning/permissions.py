@@ -13,14 +13,9 @@ collection, users edit only the images, documents and media they uploaded.
 
 from django.apps import apps as global_apps
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Substr
-from wagtail.models import GroupPagePermission, Page, PagePermissionTester
-from wagtail.models.pages import get_page_models
+from django.db.models import Q
+from wagtail.models import Page, PagePermissionTester
 from wagtail.permission_policies import BasePermissionPolicy
-from wagtail.permission_policies.pages import PagePermissionPolicy
-from wagtail.permissions import register_permission_policy
 
 INSTRUCTORS = "Instructors"
 
@@ -97,10 +92,12 @@ def catalog_saved(sender, instance, created, raw=False, **kwargs):
 
 # --- Who owns a page ---------------------------------------------------------------
 #
-# A module is owned by whoever owns its course: a course changing hands takes its
-# modules with it, whatever each module's own `owner` field still says. Every door
-# that asks about ownership (the page permission tester, Wagtail's page permission
-# policy behind listings, actions and notifications) reads it from here.
+# A module belongs to whoever owns its course. That is kept in the data, in one
+# place: a module gets its course's owner when it is made (ModulePage.save) or moved
+# under a course, and a course's change of owner is carried to its modules at once.
+# So every door that asks about ownership (the page permission tester, Wagtail's
+# page permission policy behind listings, actions, reports and notifications) can
+# read each page's own `owner`, as Wagtail does.
 
 
 def owned_with_parent(page_class):
@@ -108,37 +105,25 @@ def owned_with_parent(page_class):
     return getattr(page_class, "owned_with_parent", False)
 
 
-def owner_id_of(page):
-    """The pk of the user who owns `page` for permissions (None: nobody)."""
-    if not owned_with_parent(page.specific_class):
-        return page.owner_id
-    course = getattr(page, "course", None)  # a ModulePage: its cached course
-    if course is not None:
-        return course.owner_id
-    return (
-        Page.objects.filter(path=page.path[: -Page.steplen])
-        .values_list("owner_id", flat=True)
-        .first()
-    )
+def carry_owner_to_children(page):
+    """Give the children that belong to `page`'s owner that owner (one UPDATE)."""
+    if any(owned_with_parent(m) for m in page.specific_class.allowed_subpage_models()):
+        children = page.get_children().exclude(owner_id=page.owner_id)
+        children.update(owner_id=page.owner_id)
 
 
-def owned_by(user):
-    """A Q on Page: the pages `user` owns, as `owner_id_of` decides."""
-    through_parent = [model for model in get_page_models() if owned_with_parent(model)]
-    if not through_parent:
-        return Q(owner=user)
-    types = ContentType.objects.get_for_models(
-        *through_parent, for_concrete_models=False
-    ).values()
-    parent_owned = Exists(
-        Page.objects.filter(
-            owner=user,
-            path=Substr(OuterRef("path"), 1, (OuterRef("depth") - 1) * Page.steplen),
-        )
-    )
-    return (Q(owner=user) & ~Q(content_type__in=types)) | (
-        Q(content_type__in=types) & parent_owned
-    )
+def page_saved(sender, instance, raw=False, **kwargs):
+    """post_save receiver: a course's owner is its modules' owner."""
+    if not raw and isinstance(instance, Page) and not instance.is_leaf():
+        carry_owner_to_children(instance)
+
+
+def page_moved(sender, instance, **kwargs):
+    """post_page_move receiver: a module moved under a course takes its owner."""
+    if owned_with_parent(instance.specific_class):
+        parent = instance.get_parent()
+        if parent is not None and instance.owner_id != parent.owner_id:
+            Page.objects.filter(pk=instance.pk).update(owner_id=parent.owner_id)
 
 
 class OwnedPagePermissionTester(PagePermissionTester):
@@ -148,58 +133,20 @@ class OwnedPagePermissionTester(PagePermissionTester):
     Wagtail's behaviour. A user with only "add" and "publish" (an instructor)
     may edit, delete, publish, unpublish, lock and reorder only pages they own,
     and add children only under pages they own, unless the page's children are
-    shared (subjects: any instructor may add a course). A module is owned by
-    whoever owns its course (`owner_id_of`), never by its own `owner` field, so a
-    course changing hands takes its modules along.
+    shared (subjects: any instructor may add a course). A module's owner is its
+    course's (see "Who owns a page" above).
     """
 
     def __init__(self, user, page, children_are_shared=False):
         super().__init__(user, page)
         self.children_are_shared = children_are_shared
 
-    def is_owner(self):
-        owner_id = owner_id_of(self.page)
-        return owner_id is not None and owner_id == self.user.pk
-
     def owns_page(self):
         if not self.user.is_active:
             return False
         if self.user.is_superuser or "change" in self.permissions:
             return True
-        return self.is_owner()
-
-    def can_edit(self):
-        # Wagtail's own test, with our owner: Wagtail reads `page.owner_id`, which
-        # for a module may still name its course's previous owner.
-        if not self.user.is_active or self.page_is_root:
-            return False
-        if self.user.is_superuser or "change" in self.permissions:
-            return True
-        if "add" in self.permissions and self.is_owner():
-            return True
-        task = self.page.current_workflow_task
-        return bool(task and task.user_can_access_editor(self.page, self.user))
-
-    def can_delete(self, ignore_bulk=False):
-        if (
-            not self.user.is_active
-            or self.page_is_root
-            or self.user.is_superuser
-            or "change" in self.permissions
-            or "add" not in self.permissions
-        ):
-            return super().can_delete(ignore_bulk=ignore_bulk)
-        # Wagtail's "add" branch (every page to delete is the user's), with our owner.
-        if (
-            "bulk_delete" not in self.permissions
-            and not self.page.is_leaf()
-            and not ignore_bulk
-        ):
-            return False
-        pages = self.page.get_descendants(inclusive=True)
-        if "publish" not in self.permissions and pages.live().exists():
-            return False
-        return not pages.exclude(owned_by(self.user)).exists()
+        return self.page.owner_id is not None and self.page.owner_id == self.user.pk
 
     def can_add_subpage(self):
         return super().can_add_subpage() and (
@@ -230,83 +177,6 @@ class OwnedPagePermissionTester(PagePermissionTester):
             self.user.is_superuser
             or destination.permissions_for_user(self.user).can_add_subpage()
         )
-
-
-class OwnedPagePermissionPolicy(PagePermissionPolicy):
-    """Wagtail's page permission policy with ownership read by `owner_id_of`.
-
-    Wagtail's "add" permission means "change" on the pages one owns; the policy
-    (used by the admin's actions, listings, reports and notifications, beside the
-    tester above) reads ownership from `page.owner` in three places, replaced here.
-    """
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        base_permission = self._base_user_has_permission(user)
-        if base_permission is not None:
-            return base_permission
-        add = self._get_permission_codename("add")
-        permissions = set()
-        for perm in self.get_cached_permissions_for_user(user):
-            if instance.pk == perm.page_id or instance.is_descendant_of(perm.page):
-                permissions.add(perm.permission.codename)
-                if perm.permission.codename == add and owner_id_of(instance) == user.pk:
-                    permissions.add(self._get_permission_codename("change"))
-        return bool(self._get_permission_codenames(actions) & permissions)
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        base_queryset = self._base_queryset_for_user(user)
-        if base_queryset is not None:
-            return base_queryset
-        pages = self.model._default_manager.none()
-        for perm in self.get_cached_permissions_for_user(user):
-            under = self.model._default_manager.descendant_of(perm.page, inclusive=True)
-            if (
-                perm.permission.codename == self._get_permission_codename("add")
-                and "add" not in actions
-                and "change" in actions
-            ):
-                pages |= under.filter(owned_by(user))
-            elif perm.permission.codename in self._get_permission_codenames(actions):
-                pages |= under
-        return pages
-
-    def users_with_any_permission_for_instance(
-        self, actions, instance, include_superusers=True
-    ):
-        users = super().users_with_any_permission_for_instance(
-            actions, instance, include_superusers
-        )
-        if "change" not in actions or "add" in actions:
-            return users
-        # Wagtail adds `instance.owner` if their groups have "add" here; the real
-        # owner instead (users are filtered by groups, so the union stays exact).
-        owner_id = owner_id_of(instance)
-        if owner_id == instance.owner_id:
-            return users
-        ancestors = instance.get_ancestors(inclusive=True)
-        add_groups = GroupPagePermission.objects.filter(
-            permission__codename=self._get_permission_codename("add"),
-            page__in=ancestors,
-        ).values_list("group", flat=True)
-        granted = GroupPagePermission.objects.filter(
-            permission__codename__in=self._get_permission_codenames(actions),
-            page__in=ancestors,
-        ).values_list("group", flat=True)
-        others = Q(groups__in=granted)
-        if include_superusers:
-            others |= Q(is_superuser=True)
-        real_owner = Q(groups__in=add_groups, pk=owner_id)
-        return (
-            get_user_model()
-            ._default_manager.filter(is_active=True)
-            .filter(others | real_owner)
-            .distinct()
-        )
-
-
-# Registered for Page (and so for every page type): Wagtail looks the policy up by
-# `Page` in most places, by the page's class in its actions.
-register_permission_policy(Page, OwnedPagePermissionPolicy(Page))
 
 
 class CourseOwnerPermissionPolicy(BasePermissionPolicy):

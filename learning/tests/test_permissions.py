@@ -246,18 +246,20 @@ def test_admin_api_does_not_show_another_instructors_module_bodies(
 
 # --- A course changing hands takes its modules along -------------------------------
 #
-# The modules' own `owner` field keeps naming whoever created them; permissions read
-# the course's owner instead (learning.permissions.owner_id_of).
+# The course's new owner is carried to its modules when the course is saved
+# (learning.permissions.carry_owner_to_children), so every Wagtail door that reads a
+# page's owner agrees.
 
 
 @pytest.fixture
 def handed_over(irenes_course, tomas):
-    """Irene's course, given to Tomas by an administrator; its module still says
-    Irene owns it."""
-    irenes_course.owner = tomas
-    irenes_course.save()
+    """Irene's course (and so its module), given to Tomas by an administrator."""
     module = irenes_course.get_children().get().specific
     assert module.owner_id != tomas.pk
+    irenes_course.owner = tomas
+    irenes_course.save()
+    module.refresh_from_db()
+    assert module.owner_id == tomas.pk
     return module
 
 
@@ -350,3 +352,12 @@ def test_a_module_added_by_an_administrator_belongs_to_the_course_owner(
 
     assert response.status_code == 302
     assert ModulePage.objects.get(slug="matrices").owner == irene
+
+
+def test_a_module_moved_to_another_course_belongs_to_that_course_owner(
+    irenes_course, tomas_course, tomas
+):
+    module = irenes_course.get_children().get().specific
+    module.move(tomas_course, pos="last-child")
+    module.refresh_from_db()
+    assert module.owner_id == tomas.pk
