@@ -24,7 +24,12 @@ import time
 
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+from axes.helpers import (
+    get_client_ip_address,
+    get_client_username,
+    get_cool_off,
+    get_failure_limit,
+)
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.cache import cache
@@ -173,9 +178,9 @@ def is_locked_out(request):
 
 
 def client_address(request):
-    """The caller's address. Behind the proxy, uvicorn has already put the forwarded
-    client address in REMOTE_ADDR (gunicorn's forwarded_allow_ips), as axes reads it."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The caller's address, read as the login lockout reads it (django-axes), so
+    throttles and lockout count the same addresses."""
+    return get_client_ip_address(request) or ""
 
 
 def parse_rate(rate):
