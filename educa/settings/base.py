@@ -327,7 +327,6 @@ WAGTAILDOCS_EXTENSIONS = [
     "csv", "docx", "key", "md", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip",
 ]  # fmt: skip
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
-WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # The admin calls no third party: avatars are Wagtail's own, not Gravatar's (which
 # would learn a hash of each user's email), and versions come from requirements.txt,
 # not a check against releases.wagtail.org (both would also need CSP exceptions).
