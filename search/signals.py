@@ -20,9 +20,14 @@ def reindex_course_at(path):
         index.insert_or_update_object(course)
 
 
-def module_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        reindex_course_at(instance.path[: -Page.steplen])
+# What of a module its course's entry holds; a draft revision's save touches none.
+INDEXED_MODULE_FIELDS = {"title", "description", "live", "path"}
+
+
+def module_changed(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and not INDEXED_MODULE_FIELDS & update_fields):
+        return
+    reindex_course_at(instance.path[: -Page.steplen])
 
 
 def module_moved(sender, instance, parent_page_before, parent_page_after, **kwargs):
