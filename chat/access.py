@@ -7,6 +7,11 @@ moves on), refuses an inactive one or one whose password changed since the sessi
 was made (Django's session auth hash, as `django.contrib.auth.get_user` checks it),
 and asks the access rule (also cached under generations). So a check per frame
 costs cache lookups, not queries.
+
+A background check (an access change pushed to the socket, or the periodic one)
+also reads the stored session again: a session that ended (logout, flushed) or
+now names someone else ends the socket too. Per frame it is read only when the
+password hash no longer matches.
 """
 
 from importlib import import_module
@@ -54,29 +59,34 @@ class Identity:
 
     def __init__(self, user, session=None):
         self.user_pk = user.pk
-        self.session = None
+        self.session_key = None
         self.backend_path = None  # without a session: any backend that knows them
         if session is not None and session.get(SESSION_KEY) is not None:
-            self.session = session
+            self.session_key = session.session_key
             self.backend_path = session.get(BACKEND_SESSION_KEY)
             self.session_hash = session.get(HASH_SESSION_KEY)
         else:
             # No session (a scope built in code): the password the user had then.
             self.session_hash = user.get_session_auth_hash()
 
-    def fresh_user(self):
-        """The user as stored now, or None if they may no longer be logged in."""
+    def fresh_user(self, check_session=False):
+        """The user as stored now, or None if they may no longer be logged in.
+
+        With `check_session`, the stored session is read even when the password
+        hash still matches, so a session that ended counts too.
+        """
         user = self._load()
         if user is None or not user.is_active:
             return None
-        if _hash_matches(self.session_hash, user):
+        matches = _hash_matches(self.session_hash, user)
+        if self.session_key is None:
+            return user if matches else None
+        if matches and not check_session:
             return user
-        if self.session is None:
-            return None
-        # The member may have changed their own password, which updates their
-        # session (update_session_auth_hash): read the stored session again.
+        # Logged out (the session is gone), or the member changed their own
+        # password, which updates their session (update_session_auth_hash).
         engine = import_module(settings.SESSION_ENGINE)
-        stored = engine.SessionStore(self.session.session_key)
+        stored = engine.SessionStore(self.session_key)
         if str(stored.get(SESSION_KEY)) != str(self.user_pk):
             return None  # logged out, or another user's session now
         session_hash = stored.get(HASH_SESSION_KEY)
@@ -96,9 +106,9 @@ class Identity:
                 return user
         return None
 
-    def verdict(self, course_id):
+    def verdict(self, course_id, check_session=False):
         """None while the member may stay in the room; else the close code."""
-        user = self.fresh_user()
+        user = self.fresh_user(check_session)
         course = find_course(course_id)
         if course is None:
             return CLOSE_NOT_FOUND

@@ -12,8 +12,10 @@ the sockets of the room it serves.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
+import random
 import uuid
 import weakref
 
@@ -43,6 +45,9 @@ MAX_ID = 2**63 - 1
 # refused before they are parsed.
 MAX_FRAME = settings.CHAT_MAX_LENGTH * 12 + 1024
 FORBIDDEN_TEXT = "you may no longer see this room"
+# Seconds between a socket's own access re-checks (cache lookups, like a frame's):
+# what a lost access-change notice costs at most.
+RECHECK_EVERY = 30.0
 
 
 def room_group(course_id):
@@ -86,8 +91,8 @@ def connect_verdict(user, session, course_id):
 
 
 @database_sync_to_async
-def current_verdict(identity, course_id):
-    return identity.verdict(course_id)
+def current_verdict(identity, course_id, check_session=False):
+    return identity.verdict(course_id, check_session)
 
 
 @database_sync_to_async
@@ -116,8 +121,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message):
         # Channels closes stale database connections before every event, a hop to
-        # the database thread each time: per delivery, that hop was most of the
-        # cost of a busy room. Deliveries touch no database, and every database
+        # the database thread each time: per delivery, that hop dominated the cost
+        # of a busy room. Deliveries touch no database, and every database
         # call here goes through database_sync_to_async, which does it itself.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -133,6 +138,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Accept first so the browser sees the close code (a refused handshake
         # only shows up as a failed connection without a reason).
         await self.accept()
+        local = relays()
+        notices = local.notices
         verdict, self.identity = await connect_verdict(
             self.user, self.scope.get("session"), self.course_id
         )
@@ -140,19 +147,37 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=verdict)
             return
         self.connection = uuid.uuid4().hex
-        self.joined = True
         self.bucket = member_buckets.acquire(self.room, self.user.pk)
         self.member = {"id": self.user.pk, "name": self.user.get_username()}
         # Neither waits long nor fails for Redis's sake (relay.py, presence.py),
         # and a hung Redis costs one wait, not two.
-        _, members = await asyncio.gather(
-            relays().join(
-                self.room, self.connection, self.base_send, self.user.pk, self.recheck
-            ),
-            presence_store().join(
-                self.room, self.connection, self.user.pk, self.member["name"]
-            ),
+        try:
+            _, members = await asyncio.gather(
+                local.join(self.room, self.connection, self.base_send),
+                presence_store().join(
+                    self.room, self.connection, self.user.pk, self.member["name"]
+                ),
+            )
+        except BaseException:
+            self.joined = True  # so that leaving undoes what joined
+            await self.leave_room()
+            raise
+        # Only now: a re-check (and its leave) while joining would run ahead of
+        # the joins and leave a stale entry behind.
+        self.joined = True
+        local.watch(
+            self.connection,
+            self.user.pk,
+            self.room,
+            self.identity.session_key,
+            self.recheck,
         )
+        self.rechecker = asyncio.get_running_loop().create_task(self.recheck_often())
+        if local.notices != notices:
+            # An access change was announced since the verdict: it may be ours.
+            await self.recheck()
+            if not self.joined:
+                return
         await self.send(text_data=encode({"type": "presence", "users": members}))
         await self.broadcast(encode({"type": "presence", "joined": self.member}))
 
@@ -163,6 +188,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not self.joined:
             return False
         self.joined = False
+        rechecker = getattr(self, "rechecker", None)
+        if rechecker is not None and rechecker is not asyncio.current_task():
+            rechecker.cancel()
         member_buckets.release(self.room, self.user.pk)
         await relays().leave(self.room, self.connection)
         was_last = await presence_store().leave(
@@ -172,17 +200,39 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.broadcast(encode({"type": "presence", "left": self.member}))
         return True
 
-    async def recheck(self):
-        """Close the socket if its member may no longer be here (relay.py asks)."""
+    async def recheck(self, session_ended=False):
+        """Close the socket if its member may no longer be here.
+
+        Asked by relay.py when access changes, and every RECHECK_EVERY seconds.
+        Fails closed: a check that cannot be made ends the socket (the client
+        reconnects, and is checked then).
+        """
         if not self.joined:
             return
+        if session_ended:
+            await self.revoke(CLOSE_FORBIDDEN)
+            return
         try:
-            verdict = await current_verdict(self.identity, self.course_id)
+            verdict = await current_verdict(
+                self.identity, self.course_id, check_session=True
+            )
         except Exception:
             logger.exception("chat: could not re-check a member's access")
-            return
+            verdict = CLOSE_FORBIDDEN
         if verdict is not None:
             await self.revoke(verdict)
+
+    async def recheck_often(self):
+        """Re-check now and then: an access-change notice may have been lost."""
+        with contextlib.suppress(asyncio.CancelledError):
+            while self.joined:
+                # Spread out, so sockets that joined together do not check together.
+                spread = random.uniform(0.75, 1.25)  # noqa: S311 - jitter, not secrets
+                await asyncio.sleep(RECHECK_EVERY * spread)
+                try:
+                    await self.recheck()
+                except Exception:
+                    logger.exception("chat: a periodic access re-check failed")
 
     async def revoke(self, code):
         if await self.leave_room():

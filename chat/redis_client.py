@@ -13,6 +13,9 @@ import time
 import weakref
 
 from django.conf import settings
+from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 logger = logging.getLogger(__name__)
 
@@ -71,20 +74,17 @@ _breakers = {}  # url -> Breaker (shared by the loops of a process)
 
 def client(url):
     """A redis.asyncio client for `url` on the running loop (clients are per loop)."""
-    from redis import asyncio as aioredis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-
     loop = asyncio.get_running_loop()
     clients = _clients.setdefault(loop, {})
     found = clients.get(url)
     if found is None:
-        # Connections are waited for, not refused, when hundreds of members come or
-        # go at once; no retries: the breaker decides when to try again.
+        # Connections are waited for, not refused, when many members come or go
+        # at once, but no longer than a call may take: a hung Redis must not queue
+        # callers past the breaker. No retries: the breaker decides when to retry.
         pool = aioredis.BlockingConnectionPool.from_url(
             url,
             max_connections=50,
-            timeout=20,
+            timeout=SOCKET_TIMEOUT,
             socket_timeout=SOCKET_TIMEOUT,
             socket_connect_timeout=SOCKET_TIMEOUT,
             retry=Retry(NoBackoff(), 0),

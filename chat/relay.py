@@ -1,7 +1,7 @@
 """One channel-layer subscription per room per process, fanned out to its sockets.
 
 Stock Channels gives every socket its own channel in the room's group: a message
-to a 500-member room becomes 500 layer deliveries, each a queue hand-off, a
+to a room becomes one layer delivery per member, each a queue hand-off, a
 deserialisation, a task and a dispatch in the consumer. Here each process joins
 the room's group once, with a relay channel, and hands every frame (already
 encoded as JSON text by the sender's process) straight to the ASGI `send` of each
@@ -14,7 +14,9 @@ broadcast that fails reaches this process's sockets directly, and members elsewh
 catch up by id through history.
 
 Each process also listens on a control group: when someone's access changes
-(chat/signals.py), every process re-checks the sockets concerned at once.
+(chat/signals.py), every process re-checks the sockets concerned at once. When that
+subscription comes back after a failure, notices may have been lost meanwhile:
+every socket of the process is re-checked then.
 """
 
 import asyncio
@@ -44,10 +46,11 @@ PROCESS_ID = uuid.uuid4().hex
 class Subscription:
     """This process's membership of one layer group, kept up whatever Redis does."""
 
-    def __init__(self, layer, group, handle):
+    def __init__(self, layer, group, handle, recovered=None):
         self.layer = layer
         self.group = group
         self.handle = handle  # called with each event
+        self.recovered = recovered  # called when subscribed again after a failure
         self.channel = None
         self.ready = asyncio.Event()
         self._task = None
@@ -67,6 +70,7 @@ class Subscription:
 
     async def _run(self):
         pause = RETRY_MIN
+        failed = False
         while True:
             try:
                 async with asyncio.timeout(LAYER_TIMEOUT):
@@ -78,10 +82,14 @@ class Subscription:
                     await self.layer.group_add(self.group, self.channel)
                 self.ready.set()
                 pause = RETRY_MIN
+                if failed and self.recovered is not None:
+                    failed = False
+                    self.recovered()
                 await self._pump()
             except asyncio.CancelledError:
                 raise
             except Exception:
+                failed = True
                 logger.warning(
                     "chat relay: %s unavailable, retrying", self.group, exc_info=True
                 )
@@ -140,20 +148,24 @@ class Relays:
     def __init__(self, layer):
         self.layer = layer
         self.rooms = {}
-        self.watchers = {}  # connection id -> (user id, group, coroutine function)
+        # connection id -> (user id, group, session key, coroutine function)
+        self.watchers = {}
         self.control = None
+        # Moves on with every re-check notice: a socket that compares it before and
+        # after joining knows whether it may have missed one.
+        self.notices = 0
         self._pending_checks = set()
 
-    async def join(self, group, connection, send, user_id=None, recheck=None):
+    async def join(self, group, connection, send):
         """Deliver the room's frames to `send` from now on (once subscribed).
 
         Never raises for the layer's sake: if the room cannot be subscribed to in
         time, the socket is served anyway and hears the room once it is.
         """
-        if recheck is not None:
-            self.watchers[connection] = (user_id, group, recheck)
         if self.control is None:
-            self.control = Subscription(self.layer, CONTROL_GROUP, self._on_control)
+            self.control = Subscription(
+                self.layer, CONTROL_GROUP, self._on_control, self.recheck_all
+            )
             self.control.start()
         relay = self.rooms.get(group)
         if relay is None:
@@ -163,6 +175,14 @@ class Relays:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(JOIN_WAIT):
                 await relay.subscription.ready.wait()
+
+    def watch(self, connection, user_id, group, session_key, recheck):
+        """Have `recheck` called when that user's, room's or session's access changes.
+
+        `recheck` is a coroutine function taking `session_ended`: true when the
+        socket's own session was ended (a logout).
+        """
+        self.watchers[connection] = (user_id, group, session_key, recheck)
 
     async def leave(self, group, connection):
         self.watchers.pop(connection, None)
@@ -190,15 +210,27 @@ class Relays:
             self.recheck(event)
 
     def recheck(self, event):
-        """Have the sockets of the named users or rooms check their access again."""
+        """Have the sockets of the named users, rooms or sessions check again."""
+        self.notices += 1
         users = set(event.get("users") or ())
         rooms = set(event.get("rooms") or ())
-        loop = asyncio.get_running_loop()
-        for user_id, group, check in list(self.watchers.values()):
-            if user_id in users or group in rooms:
-                task = loop.create_task(check())
-                self._pending_checks.add(task)
-                task.add_done_callback(self._pending_checks.discard)
+        sessions = set(event.get("sessions") or ())
+        for user_id, group, session_key, check in list(self.watchers.values()):
+            if session_key is not None and session_key in sessions:
+                self._spawn(check(session_ended=True))
+            elif user_id in users or group in rooms:
+                self._spawn(check())
+
+    def recheck_all(self):
+        """Have every socket check again (notices may have been lost)."""
+        self.notices += 1
+        for *_, check in list(self.watchers.values()):
+            self._spawn(check())
+
+    def _spawn(self, coroutine):
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._pending_checks.add(task)
+        task.add_done_callback(self._pending_checks.discard)
 
 
 _relays = weakref.WeakKeyDictionary()
@@ -214,8 +246,10 @@ def relays():
     return current
 
 
-def push_recheck(users=(), rooms=()):
+def push_recheck(users=(), rooms=(), sessions=()):
     """From synchronous code: make every process re-check those sockets' access.
+
+    The sockets of `sessions` (session keys that ended) are closed outright.
 
     This process's sockets are told directly; other processes through the control
     group. Failing to reach them is logged, not raised: each frame a socket sends
@@ -225,6 +259,7 @@ def push_recheck(users=(), rooms=()):
         "type": "chat.recheck",
         "users": list(users),
         "rooms": list(rooms),
+        "sessions": list(sessions),
         "origin": PROCESS_ID,
     }
     for loop, current in list(_relays.items()):

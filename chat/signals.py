@@ -4,16 +4,21 @@ A member who leaves a course, is deactivated or deleted, or has their password
 changed keeps no open socket: once the change is committed, every process re-checks
 that member's sockets (relay.push_recheck) and closes them with 4403. A course
 saved (unpublished, given another owner) or deleted has its room re-checked.
-Each frame is checked too (consumers.py), so a lost notice costs nothing but time.
+Logging out closes the sockets opened with that session. Each frame is checked too,
+and each socket re-checks now and then (consumers.py), so a lost notice costs
+nothing but time.
 """
 
 import functools
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from chat import relay
+from chat.consumers import room_group
+from learning.models import CoursePage
 
 
 def _after_commit(**targets):
@@ -39,15 +44,21 @@ def user_changed(
 def course_changed(sender, instance, raw=False, created=False, **kwargs):
     if raw or created:
         return
-    from chat.consumers import room_group
-
     _after_commit(rooms=[room_group(instance.pk)])
+
+
+def logged_out(sender, request, user=None, **kwargs):
+    # Sent before the session is flushed: its sockets are named by session key,
+    # not found by looking the session up.
+    session = getattr(request, "session", None)
+    session_key = getattr(session, "session_key", None)
+    if session_key:
+        _after_commit(sessions=[session_key])
 
 
 def connect():
     """Called once, from ChatConfig.ready()."""
-    from learning.models import CoursePage
-
+    user_logged_out.connect(logged_out, dispatch_uid="chat.signals.logged_out")
     for signal in (post_save, post_delete):
         name = "save" if signal is post_save else "delete"
         signal.connect(

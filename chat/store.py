@@ -7,9 +7,11 @@ that arrive while a batch is being written wait for the next batch, which is sav
 with a single bulk INSERT. At low traffic a batch is one message, so nothing waits
 longer than before; at high traffic the database sees far fewer statements.
 
-One bad row must not cost the others: if a batch fails, its messages are saved one
-by one and only the sender whose row fails hears of it. (The consumer rejects what
-it knows a database refuses before it gets here.)
+One bad row must not cost the others: if a batch is refused for a row's sake, its
+messages are saved one by one and only the sender whose row fails hears of it. (The
+consumer rejects what it knows a database refuses before it gets here.) If the
+database itself fails (away, connection lost), the batch fails as a whole: saving
+one by one would only make each message wait for its own failure.
 """
 
 import asyncio
@@ -17,46 +19,53 @@ import logging
 import weakref
 
 from channels.db import database_sync_to_async
+from django.db import DataError, IntegrityError
 
 from chat.models import ChatMessage
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+# What a database raises for a row it refuses (rather than for being unavailable).
+ROW_ERRORS = (IntegrityError, DataError, ValueError)
 
 
 def _save_each(messages):
-    """Save one by one: a wire text, or the exception, for each message."""
+    """Save one by one: a wire text, or the exception, for each message.
+
+    A row refused costs that message; any other failure (the database went away)
+    costs it and all after it, without trying them.
+    """
     results = []
-    for message in messages:
+    for index, message in enumerate(messages):
         try:
             message.save()
-            results.append(message.as_json())
-        except Exception as error:
+        except ROW_ERRORS as error:
             logger.warning("chat: a message could not be stored: %r", error)
             results.append(error)
+        except Exception as error:
+            results.extend([error] * (len(messages) - index))
+            break
+        else:
+            results.append(message.as_json())
     return results
 
 
 @database_sync_to_async
 def _save(messages):
-    """Store a batch; per message its wire text or the exception that refused it."""
+    """Store a batch; per message its wire text or the exception that refused it.
+
+    Raises when the database fails rather than a row (every message fails then).
+    """
     try:
         ChatMessage.objects.bulk_create(messages)
-    except Exception:
-        # bulk_create is all or nothing: none of them was stored.
+    except ROW_ERRORS:
+        # bulk_create is all or nothing: none of them was stored. Ids given to an
+        # earlier part of the batch went with it (without an id, save inserts).
         for message in messages:
             message.pk = None
-            message._state.adding = True
         return _save_each(messages)
-    # A backend that cannot return ids from a bulk insert: save the rest one by one.
-    unsaved = [message for message in messages if message.pk is None]
-    if unsaved:
-        _save_each(unsaved)
-    return [
-        message.as_json() if message.pk is not None else RuntimeError("not stored")
-        for message in messages
-    ]
+    return [message.as_json() for message in messages]
 
 
 class MessageWriter:

@@ -2,12 +2,17 @@
 frame is checked afresh."""
 
 import asyncio
+from importlib import import_module
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import logout
+from django.db import OperationalError
+from django.test import RequestFactory
 
-from chat import relay
+from chat import consumers, relay
 from chat.models import ChatMessage
 from chat.tests.test_consumers import joined, next_frame, session_cookie, stored_texts
 from classroom.models import Enrollment
@@ -149,3 +154,104 @@ async def test_other_saves_of_the_member_keep_the_socket(connect_as, enrolled):
     await rename()
     await alice.send_json_to({"message": "still allowed"})
     assert (await next_frame(alice, "chat_message"))["message"] == "still allowed"
+
+
+async def site_socket(cookie, course):
+    """A socket through the site's stack, as the browser with `cookie` opens it."""
+    from educa.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/chat/room/{course.pk}/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+            (b"cookie", cookie),
+        ],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await joined(communicator)
+    return communicator
+
+
+@sync_to_async
+def log_out(cookie, user):
+    """Django's logout, for the browser with `cookie`."""
+    engine = import_module(settings.SESSION_ENGINE)
+    request = RequestFactory().post("/accounts/logout/")
+    request.session = engine.SessionStore(cookie.decode().split("=", 1)[1])
+    request.user = user
+    logout(request)
+
+
+@sync_to_async
+def broadcast_recheck(**targets):
+    relay.push_recheck(**targets)
+
+
+async def test_background_recheck_that_cannot_decide_closes_the_socket(
+    connect_as, enrolled, monkeypatch
+):
+    """Fails closed: a database away during a re-check ends the socket."""
+    alice = await connect_as(enrolled)
+    await joined(alice)
+
+    async def unavailable(*args, **kwargs):
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr(consumers, "current_verdict", unavailable)
+    await broadcast_recheck(users=[enrolled.pk])
+    assert await closed_within_a_second(alice)
+
+
+async def test_lost_notice_is_made_up_by_the_periodic_recheck(
+    connect_as, enrolled, course, monkeypatch
+):
+    monkeypatch.setattr(relay, "push_recheck", lambda **targets: None)
+    monkeypatch.setattr(consumers, "RECHECK_EVERY", 0.2)
+    alice = await connect_as(enrolled)
+    await joined(alice)
+
+    await unenroll(enrolled, course)
+
+    assert await closed_within_a_second(alice)
+
+
+async def test_periodic_recheck_keeps_a_member_who_may_stay(
+    enrolled, course, monkeypatch
+):
+    monkeypatch.setattr(consumers, "RECHECK_EVERY", 0.05)
+    alice = await site_socket(await session_cookie(enrolled), course)
+    assert await alice.receive_nothing(timeout=0.5)
+    await alice.send_json_to({"message": "still here"})
+    assert (await next_frame(alice, "chat_message"))["message"] == "still here"
+    await alice.disconnect()
+
+
+async def test_logging_out_closes_the_sessions_sockets_only(enrolled, course):
+    cookie = await session_cookie(enrolled)
+    alice = await site_socket(cookie, course)
+    elsewhere = await site_socket(await session_cookie(enrolled), course)
+    await next_frame(alice, "presence")
+
+    await log_out(cookie, enrolled)
+
+    assert await closed_within_a_second(alice)
+    await elsewhere.send_json_to({"message": "other session"})
+    assert (await next_frame(elsewhere, "chat_message"))["message"] == "other session"
+    await elsewhere.disconnect()
+
+
+async def test_logout_notice_lost_is_made_up_by_the_periodic_recheck(
+    enrolled, course, monkeypatch
+):
+    """The periodic re-check finds the session gone from the session store."""
+    monkeypatch.setattr(relay, "push_recheck", lambda **targets: None)
+    monkeypatch.setattr(consumers, "RECHECK_EVERY", 0.2)
+    cookie = await session_cookie(enrolled)
+    alice = await site_socket(cookie, course)
+
+    await log_out(cookie, enrolled)
+
+    assert await closed_within_a_second(alice)
