@@ -6,7 +6,6 @@ from importlib import import_module
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import OperationalError
@@ -14,7 +13,13 @@ from django.test import RequestFactory
 
 from chat import consumers, relay
 from chat.models import ChatMessage
-from chat.tests.test_consumers import joined, next_frame, session_cookie, stored_texts
+from chat.tests.test_consumers import (
+    joined,
+    next_frame,
+    session_cookie,
+    site_socket,
+    stored_texts,
+)
 from classroom.models import Enrollment
 
 pytestmark = [
@@ -116,20 +121,7 @@ async def test_unpublished_course_closes_its_room(connect_as, enrolled, course):
 
 
 async def test_session_socket_is_closed_when_the_password_changes(enrolled, course):
-    from educa.asgi import application
-
-    communicator = WebsocketCommunicator(
-        application,
-        f"/ws/chat/room/{course.pk}/",
-        headers=[
-            (b"origin", b"http://localhost"),
-            (b"host", b"localhost"),
-            (b"cookie", await session_cookie(enrolled)),
-        ],
-    )
-    connected, _ = await communicator.connect()
-    assert connected
-    await joined(communicator)
+    communicator = await joined_site_socket(await session_cookie(enrolled), course)
     await communicator.send_json_to({"message": "before"})
     await next_frame(communicator, "chat_message")
 
@@ -156,21 +148,9 @@ async def test_other_saves_of_the_member_keep_the_socket(connect_as, enrolled):
     assert (await next_frame(alice, "chat_message"))["message"] == "still allowed"
 
 
-async def site_socket(cookie, course):
-    """A socket through the site's stack, as the browser with `cookie` opens it."""
-    from educa.asgi import application
-
-    communicator = WebsocketCommunicator(
-        application,
-        f"/ws/chat/room/{course.pk}/",
-        headers=[
-            (b"origin", b"http://localhost"),
-            (b"host", b"localhost"),
-            (b"cookie", cookie),
-        ],
-    )
-    connected, _ = await communicator.connect()
-    assert connected
+async def joined_site_socket(cookie, course):
+    """A site socket whose joining frames have been read."""
+    communicator = await site_socket(cookie, course)
     await joined(communicator)
     return communicator
 
@@ -222,7 +202,7 @@ async def test_periodic_recheck_keeps_a_member_who_may_stay(
     enrolled, course, monkeypatch
 ):
     monkeypatch.setattr(consumers, "RECHECK_EVERY", 0.05)
-    alice = await site_socket(await session_cookie(enrolled), course)
+    alice = await joined_site_socket(await session_cookie(enrolled), course)
     assert await alice.receive_nothing(timeout=0.5)
     await alice.send_json_to({"message": "still here"})
     assert (await next_frame(alice, "chat_message"))["message"] == "still here"
@@ -231,8 +211,8 @@ async def test_periodic_recheck_keeps_a_member_who_may_stay(
 
 async def test_logging_out_closes_the_sessions_sockets_only(enrolled, course):
     cookie = await session_cookie(enrolled)
-    alice = await site_socket(cookie, course)
-    elsewhere = await site_socket(await session_cookie(enrolled), course)
+    alice = await joined_site_socket(cookie, course)
+    elsewhere = await joined_site_socket(await session_cookie(enrolled), course)
     await next_frame(alice, "presence")
 
     await log_out(cookie, enrolled)
@@ -250,7 +230,7 @@ async def test_logout_notice_lost_is_made_up_by_the_periodic_recheck(
     monkeypatch.setattr(relay, "push_recheck", lambda **targets: None)
     monkeypatch.setattr(consumers, "RECHECK_EVERY", 0.2)
     cookie = await session_cookie(enrolled)
-    alice = await site_socket(cookie, course)
+    alice = await joined_site_socket(cookie, course)
 
     await log_out(cookie, enrolled)
 

@@ -305,7 +305,9 @@ def session_cookie(user):
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
-async def test_site_socket_knows_the_member_from_the_session(enrolled, course):
+async def site_socket(cookie, course):
+    """A connected socket through the site's stack, as a browser with `cookie`
+    opens it (its first frames not read yet)."""
     from educa.asgi import application
 
     communicator = WebsocketCommunicator(
@@ -314,11 +316,16 @@ async def test_site_socket_knows_the_member_from_the_session(enrolled, course):
         headers=[
             (b"origin", b"http://localhost"),
             (b"host", b"localhost"),
-            (b"cookie", await session_cookie(enrolled)),
+            (b"cookie", cookie),
         ],
     )
     connected, _ = await communicator.connect()
     assert connected
+    return communicator
+
+
+async def test_site_socket_knows_the_member_from_the_session(enrolled, course):
+    communicator = await site_socket(await session_cookie(enrolled), course)
     assert [u["name"] for u in await joined(communicator)] == ["student"]
     await communicator.disconnect()
 
