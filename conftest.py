@@ -51,7 +51,7 @@ def ensure_wagtail_baseline():
 @pytest.fixture
 def site_tree(db):
     """Home page as the default site's root and the catalogue under it."""
-    from learning.factories import build_site_tree
+    from demo.factories import build_site_tree
 
     ensure_wagtail_baseline()
     home, catalog = build_site_tree()
@@ -67,7 +67,7 @@ def catalog(site_tree):
 def instructor(db):
     from django.contrib.auth.models import Group
 
-    from learning.factories import UserFactory
+    from demo.factories import UserFactory
 
     ensure_wagtail_baseline()
     user = UserFactory(username="instructor", is_staff=False)
@@ -79,7 +79,7 @@ def instructor(db):
 def other_instructor(db):
     from django.contrib.auth.models import Group
 
-    from learning.factories import UserFactory
+    from demo.factories import UserFactory
 
     ensure_wagtail_baseline()
     user = UserFactory(username="other-instructor")
@@ -89,7 +89,7 @@ def other_instructor(db):
 
 @pytest.fixture
 def superuser(db):
-    from learning.factories import UserFactory
+    from demo.factories import UserFactory
 
     return UserFactory(username="admin", is_superuser=True, is_staff=True)
 
@@ -97,7 +97,7 @@ def superuser(db):
 @pytest.fixture
 def outsider(db):
     """A logged-in student who is not enrolled in `course`."""
-    from learning.factories import UserFactory
+    from demo.factories import UserFactory
 
     return UserFactory(username="outsider")
 
@@ -120,7 +120,7 @@ def api():
 
 @pytest.fixture
 def student(db):
-    from learning.factories import UserFactory
+    from demo.factories import UserFactory
 
     return UserFactory(username="student")
 
@@ -128,7 +128,7 @@ def student(db):
 @pytest.fixture
 def course(catalog, instructor):
     """A published course with two modules, owned by `instructor`."""
-    from learning.factories import (
+    from demo.factories import (
         CoursePageFactory,
         ModulePageFactory,
         SubjectPageFactory,

@@ -2,10 +2,10 @@
 
 A socket outlives the request that opened it: the user object in its scope is the
 one loaded at connect time. Each check here loads the user again (through the
-authentication backend, which caches users under a generation that every user save
-moves on), refuses an inactive one or one whose password changed since the session
-was made (Django's session auth hash, as `django.contrib.auth.get_user` checks it),
-and asks the access rule (also cached under generations). So a check per frame
+authentication backend, which caches each user until they are saved), refuses
+an inactive one or one whose password changed since the session was made
+(Django's session auth hash, as `django.contrib.auth.get_user` checks it), and
+asks the access rule (also cached, exactly). So a check per frame
 costs cache lookups, not queries.
 
 A background check (an access change pushed to the socket, or the periodic one)
@@ -27,19 +27,20 @@ from django.contrib.auth import (
 from django.utils.crypto import constant_time_compare
 
 from learning.access import can_view_contents
-from learning.caching import remember
 from learning.models import CoursePage
+from sitecache import tags
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 
 
 def find_course(course_id):
-    """The course, from the cache (any page change moves its generation on)."""
-    return remember(
+    """The course, from the cache (forgotten when it is saved, moved or deleted)."""
+    return tags.remember(
         "chat-course",
         [course_id],
         lambda: CoursePage.objects.filter(pk=course_id).first(),
+        [f"page:{course_id}"],
     )
 
 

@@ -18,6 +18,7 @@ from django.db.models.signals import post_delete, post_save
 
 from chat import relay
 from chat.consumers import room_group
+from learning import access
 from learning.models import CoursePage
 
 
@@ -25,10 +26,9 @@ def _after_commit(**targets):
     transaction.on_commit(functools.partial(relay.push_recheck, **targets))
 
 
-def enrollment_changed(sender, instance, raw=False, created=False, **kwargs):
-    if raw or created:
-        return  # a new enrollment takes nothing away
-    _after_commit(users=[instance.student_id])
+def access_changed(sender, users=(), courses=(), **kwargs):
+    # Sent after commit by the access rule's app (learning.access).
+    relay.push_recheck(users=list(users))
 
 
 def user_changed(
@@ -59,13 +59,9 @@ def logged_out(sender, request, user=None, **kwargs):
 def connect():
     """Called once, from ChatConfig.ready()."""
     user_logged_out.connect(logged_out, dispatch_uid="chat.signals.logged_out")
+    access.access_changed.connect(access_changed, dispatch_uid="chat.signals.access")
     for signal in (post_save, post_delete):
         name = "save" if signal is post_save else "delete"
-        signal.connect(
-            enrollment_changed,
-            sender="classroom.Enrollment",
-            dispatch_uid=f"chat.signals.enrollment.{name}",
-        )
         signal.connect(
             user_changed,
             sender=get_user_model(),

@@ -13,8 +13,8 @@ itself looks at the course.
 from django.db.models import Q
 
 from classroom.models import Enrollment
-from learning.caching import remember
 from learning.models import CoursePage
+from sitecache import tags
 
 
 def may_edit(user, course):
@@ -57,14 +57,14 @@ def viewable_courses(user):
 def can_view_contents(user, course):
     """May `user` see the modules of `course`? (The rule is `viewable_course_ids`.)
 
-    The answer is remembered under the catalogue and enrollment generations, which
-    every course, user and enrollment change moves on (learning.caching), so it is
-    never stale. The key names everything the answer reads from the course (its
-    owner and whether it is published) as well.
+    The answer is remembered under the user's enrollments (sitecache.tags), which
+    each enrollment and unenrollment of theirs replaces, so it is never stale. The
+    key names everything the answer reads from the user and the course (its owner
+    and whether it is published) as well.
     """
     if user is None or not user.is_authenticated:
         return False
-    return remember(
+    return tags.remember(
         "can-view-contents",
         [
             user.pk,
@@ -75,5 +75,5 @@ def can_view_contents(user, course):
             course.live,
         ],
         lambda: course.pk in viewable_course_ids(user, [course]),
-        enrollments=True,
+        [tags.user_tag("enrollments", user.pk)],
     )

@@ -6,5 +6,10 @@ class ClassroomConfig(AppConfig):
     verbose_name = "Classroom: students, enrollment and progress"
 
     def ready(self):
-        # Connects the receivers that keep cached progress exact.
-        from classroom import progress  # noqa: F401
+        # Imported once the models are loaded (Django's app registry).
+        from classroom import access, progress, signals
+        from learning.access import register_rule
+
+        register_rule(access)  # the one rule every door asks (learning.access)
+        progress.connect()
+        signals.connect()

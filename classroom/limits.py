@@ -39,7 +39,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from rest_framework import exceptions
 
-from learning.auth import CachedModelBackend
+from sitecache.auth import CachedModelBackend
 
 log = logging.getLogger(__name__)
 

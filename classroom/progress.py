@@ -14,8 +14,8 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page
 
 from classroom.models import Enrollment, ModuleCompletion
-from learning.caching import remember, remember_for_user, user_data_changed
 from learning.models import CoursePage, ModulePage
+from sitecache import tags
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,9 @@ def course_status(student, course, module=None):
     """Enrollment and progress of `student` in `course`: no query, when warm.
 
     Returns a dict with `enrolled`, `progress` and, when `module` is given,
-    `module_done`. The published modules come from the course's cached list of them
-    (exact by the catalogue generation), enrollment from `is_enrolled` (by the
-    enrollment generation) and the modules done from `done_module_ids` (by the
-    student's own progress generation).
+    `module_done`. The published modules come from the course's cached list of them,
+    enrollment from `is_enrolled` and the modules done from `done_module_ids`, each
+    exact by its own tags (sitecache.tags).
     """
     module_ids = course.module_ids()
     done = done_module_ids(student).intersection(module_ids)
@@ -152,31 +151,32 @@ def course_status(student, course, module=None):
 def done_module_ids(student):
     """The pks of every module `student` has marked done, in any course.
 
-    Remembered under the student's progress generation, which their completions
-    alone move on (`completions_changed`): exact, and one student's progress leaves
+    Remembered under the student's progress tag, which their completions alone
+    replace (`completions_changed`): exact, and one student's progress leaves
     everyone else's entries in use.
     """
-    return remember_for_user(
-        "progress",
-        student.pk,
+    return tags.remember(
+        "done-modules",
+        [student.pk],
         lambda: frozenset(
             ModuleCompletion.objects.filter(student=student).values_list(
                 "module_id", flat=True
             )
         ),
+        [tags.user_tag("progress", student.pk)],
     )
 
 
 def is_enrolled(student, course):
-    """Whether `student` is enrolled in `course`, remembered under the enrollment
-    generation (every enrollment and unenrollment moves it on: learning.caching)."""
-    return remember(
+    """Whether `student` is enrolled in `course`, remembered under the student's
+    enrollments tag (each enrollment and unenrollment of theirs replaces it)."""
+    return tags.remember(
         "enrolled",
         [student.pk, course.pk],
         lambda: Enrollment.objects.filter(
             student=student, course_id=course.pk
         ).exists(),
-        enrollments=True,
+        [tags.user_tag("enrollments", student.pk)],
     )
 
 
@@ -191,14 +191,15 @@ def next_module_for(student, course):
 
 def completions_changed(sender, instance, raw=False, **kwargs):
     """A module marked done or not (or its completion deleted with the module or
-    the student): that student's `done_module_ids` move to a new generation."""
+    the student): that student's `done_module_ids` are forgotten."""
     if not raw:
-        user_data_changed("progress", instance.student_id)
+        tags.changed(tags.user_tag("progress", instance.student_id))
 
 
-for _signal in (post_save, post_delete):
-    _signal.connect(
-        completions_changed,
-        sender=ModuleCompletion,
-        dispatch_uid=f"classroom.progress.completions.{id(_signal)}",
-    )
+def connect():
+    for signal in (post_save, post_delete):
+        signal.connect(
+            completions_changed,
+            sender=ModuleCompletion,
+            dispatch_uid=f"classroom.progress.completions.{id(signal)}",
+        )

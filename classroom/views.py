@@ -73,7 +73,7 @@ class StudentRegistrationView(RefusesOverLimit, CreateView):
     def form_valid(self, form):
         user = form.save()
         # The backend that loads users for sessions (the first one only checks lockout).
-        login(self.request, user, backend="learning.auth.CachedModelBackend")
+        login(self.request, user, backend="sitecache.auth.CachedModelBackend")
         messages.success(self.request, f"Welcome to Educa, {user.get_username()}!")
         return redirect(safe_next_url(self.request, reverse("student_course_list")))
 

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_save
 from wagtail.signals import post_page_move
 
 
@@ -8,12 +8,12 @@ class LearningConfig(AppConfig):
     verbose_name = "Learning: the course catalogue"
 
     def ready(self):
-        # Connects the cache-invalidation receivers (page and enrollment signals).
-        from learning import auth, caching  # noqa: F401
+        # Imported once the models are loaded (Django's app registry).
+        from learning import frontcache
         from learning.models import CatalogPage
         from learning.permissions import catalog_saved, page_moved, page_saved
 
-        auth.connect()  # permission changes reach CachedModelBackend's cache
+        frontcache.connect()
 
         # However the catalogue is made (admin, load_demo, tests), instructors get
         # their page permissions on it.
@@ -24,9 +24,3 @@ class LearningConfig(AppConfig):
         # A course's owner owns its modules (learning.permissions).
         post_save.connect(page_saved, dispatch_uid="learning.owner_carried")
         post_page_move.connect(page_moved, dispatch_uid="learning.owner_moved")
-
-        # A release runs migrate (`make serve` does, each start): what the previous
-        # release's templates rendered (fragments, pages, shells) goes with it.
-        post_migrate.connect(
-            caching.release_deployed, sender=self, dispatch_uid="learning.release"
-        )

@@ -28,44 +28,25 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageManager, PageViewRestriction
+from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from learning.access import can_view_contents
 from learning.blocks import ModuleBodyBlock
-from learning.caching import generation_key, remember, shared_get, shared_set
 from learning.permissions import OwnedPagePermissionTester
-from learning.shells import ShellCachedPageMixin
+from sitecache import tags
+from sitecache.pages import (
+    CachedPageMixin,
+    CachedRestrictionsMixin,
+    CachedRoutingMixin,
+    lineage,
+)
+from sitecache.shells import ShellCachedPageMixin
 
 CATALOG_PAGE_SIZE = 12
 # The rendition a course card shows; prefetched with the catalogue's courses.
 COURSE_CARD_IMAGE = "fill-480x270"
-
-
-class CachedRestrictionsMixin:
-    """View restrictions looked up in the cache while there are none to find.
-
-    Wagtail checks a page's and its ancestors' restrictions on every request (two
-    queries). The paths of restricted pages are few and change only through the
-    privacy dialog, which moves the catalogue generation on (learning.caching), so
-    a page under none of them has none. Aliases keep Wagtail's own lookup.
-    """
-
-    def get_view_restrictions(self):
-        if not self.alias_of_id:
-            restricted = remember("restricted-paths", [], restricted_paths)
-            if not any(self.path.startswith(path) for path in restricted):
-                none = PageViewRestriction.objects.none()
-                none._result_cache = []  # already evaluated: iterating asks nothing
-                return none
-        return super().get_view_restrictions()
-
-
-def restricted_paths():
-    """Tree paths of restricted pages; [""] (every page) while any alias exists."""
-    if Page.objects.filter(alias_of__isnull=False).exists():
-        return [""]  # every path starts with "": always ask Wagtail
-    return sorted(set(PageViewRestriction.objects.values_list("page__path", flat=True)))
 
 
 class OwnedPagePermissionsMixin:
@@ -86,13 +67,10 @@ class OwnedPagePermissionsMixin:
         )
 
 
-class HomePage(CachedRestrictionsMixin, Page):
-    """The site's front page: a welcome and the newest courses.
+class HomePage(CachedRoutingMixin, CachedRestrictionsMixin, CachedPageMixin, Page):
+    """The site's front page: a welcome, the newest courses and every subject.
 
-    It routes every address under it from the cache: Wagtail walks the tree one
-    level at a time (two queries a level, ten for a module page); the page found is
-    remembered under the catalogue generation, which any save, publish, move or
-    delete of a page moves on, so a cached route costs no query and is never stale.
+    It routes every address under it from the cache (sitecache.pages).
     """
 
     intro = RichTextField(blank=True)
@@ -104,20 +82,8 @@ class HomePage(CachedRestrictionsMixin, Page):
     subpage_types = ["learning.CatalogPage"]
     max_count = 1
 
-    def route(self, request, path_components):
-        if not path_components:
-            return super().route(request, path_components)
-        key = generation_key("page-at", [self.pk, "/".join(path_components)])
-        page = shared_get(key)
-        if page is not None:
-            return page.route(request, [])  # Http404 unless live
-        result = super().route(request, path_components)  # Http404 when none
-        page, args, kwargs = result
-        if not args and not kwargs:
-            # Not the ancestors Wagtail attached on the way: the page alone.
-            page.__dict__.pop("_cached_parent_obj", None)
-            shared_set(key, page)
-        return result
+    # It lists every subject with its number of courses.
+    extra_cache_tags = ("tree",)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -127,7 +93,9 @@ class HomePage(CachedRestrictionsMixin, Page):
         return context
 
 
-class CatalogPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
+class CatalogPage(
+    CachedRestrictionsMixin, OwnedPagePermissionsMixin, CachedPageMixin, Page
+):
     """The course catalogue: every subject and its published courses."""
 
     intro = RichTextField(blank=True)
@@ -138,6 +106,9 @@ class CatalogPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
     parent_page_types = ["learning.HomePage"]
     subpage_types = ["learning.SubjectPage"]
     max_count = 1
+
+    # It lists every subject with its number of courses.
+    extra_cache_tags = ("tree",)
 
     def subjects(self):
         """Published subjects of this catalogue with their number of courses."""
@@ -172,7 +143,9 @@ class SubjectQuerySet(PageQuerySet):
         return self.annotate(total_courses=count_of(live_courses)).order_by("title")
 
 
-class SubjectPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
+class SubjectPage(
+    CachedRestrictionsMixin, OwnedPagePermissionsMixin, CachedPageMixin, Page
+):
     """A subject such as Mathematics: a filter on the catalogue."""
 
     description = models.TextField(blank=True)
@@ -188,6 +161,10 @@ class SubjectPage(CachedRestrictionsMixin, OwnedPagePermissionsMixin, Page):
 
     # Any instructor may add a course under any subject.
     children_are_shared = True
+
+    # Its page lists every subject; every subject list shows its title.
+    extra_cache_tags = ("tree",)
+    extra_changed_cache_tags = ("tree",)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -233,7 +210,11 @@ class CourseQuerySet(PageQuerySet):
 
 
 class CoursePage(
-    CachedRestrictionsMixin, OwnedPagePermissionsMixin, ShellCachedPageMixin, Page
+    CachedRestrictionsMixin,
+    OwnedPagePermissionsMixin,
+    ShellCachedPageMixin,
+    CachedPageMixin,
+    Page,
 ):
     """A course: an overview and the modules that teach it."""
 
@@ -281,27 +262,33 @@ class CoursePage(
         page-tree order."""
         return ModulePage.objects.live_for_students().child_of(self).order_by("path")
 
+    def outline_tags(self):
+        """What its module outline shows: itself (live or not) and its modules."""
+        return [f"page:{self.pk}", f"below:{self.pk}"]
+
     def module_outline(self):
         """The published modules (without their bodies), from the cache."""
-        return remember(
-            "module-outline", [self.pk], lambda: list(self.modules().defer("body"))
+        return tags.remember(
+            "module-outline",
+            [self.pk],
+            lambda: list(self.modules().defer("body")),
+            self.outline_tags(),
         )
 
     def module_ids(self):
         """The pks of the published modules, in order, from the cache."""
-        return remember(
-            "module-ids", [self.pk], lambda: [each.pk for each in self.module_outline()]
+        return tags.remember(
+            "module-ids",
+            [self.pk],
+            lambda: [each.pk for each in self.module_outline()],
+            self.outline_tags(),
         )
 
     def get_shell_variant(self, request):
-        from learning.access import can_view_contents
-
         # The module list links to the modules only for those who may open them.
         return (can_view_contents(request.user, self),)
 
     def get_context(self, request, *args, **kwargs):
-        from learning.access import can_view_contents
-
         context = super().get_context(request, *args, **kwargs)
         context["subject"] = self.subject
         context["modules"] = self.module_outline()
@@ -350,7 +337,11 @@ class ModuleQuerySet(PageQuerySet):
 
 
 class ModulePage(
-    CachedRestrictionsMixin, OwnedPagePermissionsMixin, ShellCachedPageMixin, Page
+    CachedRestrictionsMixin,
+    OwnedPagePermissionsMixin,
+    ShellCachedPageMixin,
+    CachedPageMixin,
+    Page,
 ):
     """A module of a course: a description and the contents that teach it."""
 
@@ -379,12 +370,17 @@ class ModulePage(
     @cached_property
     def course(self):
         """The course it belongs to (its parent), from the cache."""
-        parent_path = self.path[: -self.steplen]
-        return remember(
+        course_pk = lineage(self)[-2]
+        return tags.remember(
             "course",
-            [parent_path],
-            lambda: CoursePage.objects.filter(path=parent_path).first(),
+            [course_pk],
+            lambda: CoursePage.objects.filter(pk=course_pk).first(),
+            [f"page:{course_pk}"],
         )
+
+    def get_cache_tags(self):
+        # Its outline of the course shows its siblings.
+        return [*super().get_cache_tags(), f"below:{lineage(self)[-2]}"]
 
     def search_text(self):
         """The body as the search index reads it.
@@ -418,8 +414,6 @@ class ModulePage(
         A module of an unpublished course is not there for anyone but those who
         may edit the course (Wagtail's routing does not look at a page's parent).
         """
-        from learning.access import can_view_contents
-
         course = self.course
         if course is None:
             raise Http404("No such module.")

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
 from classroom.models import Enrollment
-from learning import demo_large
+from demo import large as demo_large
 from learning.models import CoursePage, ModulePage, SubjectPage
 
 # With its fragment cached, an enrolled student's module page reads the user, the

@@ -23,7 +23,12 @@ from pathlib import Path
 import pytest
 import websockets
 
-from chat.testing import _wait_until_listening, free_port, live_database, make_members
+from tests.chat_support import (
+    _wait_until_listening,
+    free_port,
+    live_database,
+    make_members,
+)
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.services
@@ -33,7 +38,7 @@ SECRET = "Zanzibar-contents-only-for-members"
 
 ADD_MODULE = f"""
 from learning.models import CoursePage, ModulePage
-from learning.factories import ModulePageFactory
+from demo.factories import ModulePageFactory
 course = CoursePage.objects.get(pk=ROOM)
 module = ModulePageFactory(
     parent=course, title="Secret module", slug="secret-module",

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from classroom.models import Enrollment
-from learning.factories import CoursePageFactory, SubjectPageFactory
+from demo.factories import CoursePageFactory, SubjectPageFactory
 
 
 def cache_control(response):

@@ -1,5 +1,5 @@
 # ruff: noqa: S101 - pytest asserts (pyproject ignores S101 only under */tests/*)
-"""Module pages for logged-in users come from one shared shell (learning/shells.py):
+"""Module pages for logged-in users come from one shared shell (sitecache/shells.py):
 rendered once, with every user's own parts rendered for each request."""
 
 import re
@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from classroom.models import Enrollment, ModuleCompletion
-from learning import shells
-from learning.factories import UserFactory
+from demo.factories import UserFactory
 from learning.models import ModulePage
+from sitecache import shells
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

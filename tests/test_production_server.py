@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from chat.testing import (
+from tests.chat_support import (
     _wait_until_listening,
     free_port,
     live_database,

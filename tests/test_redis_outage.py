@@ -19,8 +19,8 @@ import pytest
 from django.test import override_settings
 from django_redis.client import DefaultClient
 
-from learning import caching
-from learning.cache_backend import ResilientRedisCache, breaker
+from sitecache import tags
+from sitecache.backend import ResilientRedisCache, breaker
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.services
@@ -83,8 +83,8 @@ def after_cooldown():
 
 
 def forget_outage():
-    caching.retry_timer.cancel()
-    caching.pending_replacements.clear()
+    tags.retry_timer.cancel()
+    tags.pending_replacements.clear()
     breaker.reset()
 
 
@@ -102,7 +102,7 @@ def test_pages_are_served_from_the_database_while_redis_is_down(
     assert redis_server.stored_keys(), "the cache was not used while Redis was up"
 
     redis_server.stop()
-    with caplog.at_level(logging.WARNING, logger="learning.cache_backend"):
+    with caplog.at_level(logging.WARNING, logger="sitecache.backend"):
         for url in pages_of(course):
             response = client.get(url)
             assert response.status_code == 200, url
@@ -113,7 +113,7 @@ def test_pages_are_served_from_the_database_while_redis_is_down(
     after_cooldown()
     # Before any request, this process has started a new epoch (its retry timer).
     assert [key.split(":", 2)[2] for key in redis_server.stored_keys()] == [
-        caching.EPOCH_KEY
+        tags.token_key(tags.EPOCH)
     ]
     for url in pages_of(course):
         assert client.get(url).status_code == 200
@@ -129,7 +129,9 @@ def test_changes_made_during_an_outage_show_after_it(
     made up before anything is read from it."""
     server = persistent_redis_server
     assert "Algebra" in client.get("/courses/").text
-    generation = caching.catalogue_generation()
+    catalogue = course.get_parent().get_parent().specific
+    listing = f"below:{catalogue.pk}"
+    token = tags.token(listing)
 
     server.stop()
     course.title = "Number Theory"
@@ -138,8 +140,8 @@ def test_changes_made_during_an_outage_show_after_it(
 
     server.start()
     after_cooldown()
-    assert caching.GENERATION_KEY in " ".join(server.stored_keys())
-    assert caching.catalogue_generation() != generation
+    assert tags.token_key(listing) in " ".join(server.stored_keys())
+    assert tags.token(listing) != token
     page = client.get("/courses/").text
     assert "Number Theory" in page
     assert ">Algebra<" not in page
@@ -169,7 +171,7 @@ def test_sessions_survive_a_redis_restart(client, enrolled, redis_server):
 def test_permissions_taken_away_during_an_outage_stay_away(
     client, course, instructor, persistent_redis_server
 ):
-    """The permissions' generation, too, is replaced once Redis is back."""
+    """The permissions' tag, too, is replaced once Redis is back."""
     server = persistent_redis_server
     client.force_login(instructor)
     assert 'href="/admin/"' in client.get(course.url).text  # cached: may use admin
@@ -270,7 +272,7 @@ def test_a_hung_redis_is_left_alone_until_it_answers(
     monkeypatch.setattr(ResilientRedisCache, "COOLDOWN_SECONDS", 30)
     redis_server.pause()
     try:
-        with caplog.at_level(logging.WARNING, logger="learning.cache_backend"):
+        with caplog.at_level(logging.WARNING, logger="sitecache.backend"):
             for _ in range(10):
                 assert client.get(module.url).status_code == 200
                 assert client.get("/courses/").status_code == 200

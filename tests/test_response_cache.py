@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import PageViewRestriction, Site
 
-from learning.caching import PublicResponseCacheMiddleware
 from learning.models import ModulePage
+from sitecache import tags
+from sitecache.middleware import RequestCacheMiddleware
 
-HEADER = PublicResponseCacheMiddleware.HEADER
+HEADER = RequestCacheMiddleware.HEADER
 
 
 def get(client, url, **extra):
@@ -46,8 +47,8 @@ def test_query_strings_and_hosts_are_cached_apart(client, course):
 def cached_responses():
     """The whole-response entries in the cache (local memory or Redis)."""
     if hasattr(cache, "keys"):  # django-redis
-        return cache.keys("learning:response:*")
-    return [key for key in cache._cache if ":learning:response:" in key]
+        return cache.keys("sitecache:response:*")
+    return [key for key in cache._cache if ":sitecache:response:" in key]
 
 
 def test_query_parameters_a_page_does_not_use_share_its_cached_entry(client, course):
@@ -216,7 +217,7 @@ def test_a_permission_given_to_the_group_applies_at_once(client, student, course
 
 
 def test_local_copies_are_private_copies_and_bounded():
-    from learning.caching import LocalCopies
+    from sitecache.tags import LocalCopies
 
     copies = LocalCopies(max_bytes=400)
     copies.put("a", {"titles": ["Algebra"]})
@@ -233,7 +234,8 @@ def test_local_copies_are_private_copies_and_bounded():
 def test_the_session_comes_with_the_first_cache_round_trip(
     client, course, enrolled, monkeypatch
 ):
-    """And so does the student's progress generation (the session names them)."""
+    """And so do the tokens of the student's own tags (the session names them) and
+    of the page's: a warm module page asks the cache once."""
     from django.core.cache import caches
 
     client.force_login(enrolled)
@@ -261,10 +263,14 @@ def test_the_session_comes_with_the_first_cache_round_trip(
     response = client.get(module_url)
     assert response.status_code == 200
     assert b'class="username"' in response.content  # the session was read
-    assert asked[0][0] == "get_many"  # generations and session, together
+    assert asked[0][0] == "get_many"  # tokens and session, together
     session_key = client.cookies["sessionid"].value
     assert any(key.endswith(session_key) for key in asked[0][1])
     assert not [key for _name, key in asked[1:] if str(key).endswith(session_key)]
-    progress = f"learning:progress:generation:{enrolled.pk}"
+    progress = tags.token_key(tags.user_tag("progress", enrolled.pk))
     assert progress in asked[0][1]
-    assert not [key for _name, key in asked[1:] if key == progress]
+    module_page = tags.token_key(
+        f"page:{ModulePage.objects.child_of(course).first().pk}"
+    )
+    assert module_page in asked[0][1]
+    assert asked[1:] == []

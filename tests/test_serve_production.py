@@ -88,7 +88,7 @@ def test_redis_backs_the_cache_sessions_and_front_cache_purges(tmp_path):
         FRONTEND_CACHE_URL="http://127.0.0.1:8081",
     )
     backend = values["CACHES"]["default"]["BACKEND"]
-    assert backend == "learning.cache_backend.ResilientRedisCache"
+    assert backend == "sitecache.backend.ResilientRedisCache"
     # A hung Redis must cost a request less than a second (its socket timeouts).
     options = values["CACHES"]["default"]["OPTIONS"]
     assert options["SOCKET_TIMEOUT"] <= 0.5 and options["SOCKET_CONNECT_TIMEOUT"] <= 0.5

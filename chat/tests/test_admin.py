@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from chat.models import ChatMessage
-from learning.factories import CoursePageFactory, UserFactory
+from demo.factories import CoursePageFactory, UserFactory
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.test import Client
 
 from chat import consumers
 from chat.models import ChatMessage
+from chat.routing import websocket_application
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -111,7 +112,7 @@ async def test_unknown_course_is_closed_with_4404(connect_as, enrolled, course):
 
 
 async def test_owner_and_superuser_may_join(connect_as, instructor):
-    from learning.factories import UserFactory
+    from demo.factories import UserFactory
 
     admin = await sync_to_async(UserFactory)(username="root", is_superuser=True)
     for user in (instructor, admin):
@@ -308,10 +309,8 @@ def session_cookie(user):
 async def site_socket(cookie, course):
     """A connected socket through the site's stack, as a browser with `cookie`
     opens it (its first frames not read yet)."""
-    from educa.asgi import application
-
     communicator = WebsocketCommunicator(
-        application,
+        websocket_application,
         f"/ws/chat/room/{course.pk}/",
         headers=[
             (b"origin", b"http://localhost"),
@@ -331,10 +330,8 @@ async def test_site_socket_knows_the_member_from_the_session(enrolled, course):
 
 
 async def test_socket_from_a_foreign_origin_is_refused(enrolled, course):
-    from educa.asgi import application
-
     communicator = WebsocketCommunicator(
-        application,
+        websocket_application,
         f"/ws/chat/room/{course.pk}/",
         headers=[
             (b"origin", b"http://evil.example"),

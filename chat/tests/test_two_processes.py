@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from chat.testing import live_database, make_members, servers
+from tests.chat_support import live_database, make_members, servers
 
 pytestmark = pytest.mark.services
 

@@ -15,6 +15,7 @@ from wagtail.models import Page
 from classroom.models import Enrollment
 from classroom.progress import progress_for_courses
 from learning.models import CoursePage, ModulePage, SubjectPage
+from search.queries import search_courses as site_search
 
 POPULAR_COURSES = 3
 MAX_ID_DIGITS = 18  # longer numbers overflow a 64-bit database integer
@@ -23,13 +24,9 @@ MAX_ID_DIGITS = 18  # longer numbers overflow a 64-bit database integer
 def search_courses(queryset, term, user=None):
     """Courses of `queryset` that match `term`.
 
-    The site search (`search.queries.search_courses`) answers when it exists; until
-    then a title/overview match stands in. This is the only place the API searches.
+    The site search answers (`search.queries.search_courses`): this is the only
+    place the API searches.
     """
-    try:
-        from search.queries import search_courses as site_search
-    except ImportError:
-        return queryset.filter(Q(title__icontains=term) | Q(overview__icontains=term))
     results = site_search(queryset, term, user=user)
     if hasattr(results, "query"):  # a QuerySet keeps our annotations and ordering
         return results

@@ -6,11 +6,10 @@ API v2 remains public (DRF's defaults would apply to its views too).
 The public catalogue and course contents answer from Django's cache (Redis in
 production). What is cached is the answer as DRF rendered it, per media type, and
 only for 200 answers (a hit still gets DRF's headers); throttling, authentication
-and permissions run on every request, hits included. Every key holds the catalogue
-generation (learning.caching), which every page change replaces, and the subjects'
-keys the enrollment generation too (they count students): an entry is never stale,
-only unreachable, so each process also keeps copies of the entries it read
-(learning.caching.shared_get).
+and permissions run on every request, hits included. Every key holds the tokens of
+what the answer shows (sitecache.tags: published pages, and for the subjects their
+enrollments too, since they count students): an entry is never stale, only
+unreachable, so each process also keeps copies of the entries it read.
 """
 
 from types import SimpleNamespace
@@ -57,8 +56,8 @@ from classroom.limits import LoginLockedOut, is_locked_out
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import progress_of
 from learning.api import nul_parameter
-from learning.caching import generation_key, shared_get, shared_set
 from learning.models import ModulePage
+from sitecache import tags
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 NOT_FOUND = OpenApiResponse(ERROR, description="No such published course")
@@ -131,7 +130,7 @@ def rendered_answer(stored):
 class PublicCatalogueViewSet(ChecksQueryParameters, viewsets.ReadOnlyModelViewSet):
     """Readable by anyone (anonymous callers throttled), paginated, numeric ids.
 
-    Answers are the same whoever asks, so they are cached per generation, view and
+    Answers are the same whoever asks, so they are cached under what they show, view and
     action, scheme, host and path (pagination links are absolute URLs) and
     query parameters. Pagination links repeat every query parameter, so a request
     with one the lists do not read, or a browsable API page (which also draws the
@@ -143,8 +142,9 @@ class PublicCatalogueViewSet(ChecksQueryParameters, viewsets.ReadOnlyModelViewSe
     throttle_classes = [AnonWindowThrottle]
     lookup_value_regex = ID_PATTERN
     cached_params = {"format", "page", "page_size", "search", "subject"}
-    # Answers that count students vary on the enrollment generation too.
-    counts_students = False
+    # What the answers show: every published page (lists, details); a list of
+    # subjects with their most followed courses shows enrollments too.
+    cache_tags = ("pages", "privacy", "owners", "files")
 
     def list(self, request, *args, **kwargs):
         return self.cached(super().list, request, *args, **kwargs)
@@ -154,12 +154,12 @@ class PublicCatalogueViewSet(ChecksQueryParameters, viewsets.ReadOnlyModelViewSe
 
     def cached(self, answer, request, *args, **kwargs):
         key = self.answer_cache_key(request)
-        stored = None if key is None else shared_get(key)
+        stored = None if key is None else tags.shared_get(key)
         if stored is not None:
             return rendered_answer(stored)
         response = answer(request, *args, **kwargs)
         if key is not None and response.status_code == status.HTTP_200_OK:
-            shared_set(key, render_now(self, response))
+            tags.shared_set(key, render_now(self, response))
         return response
 
     def answer_cache_key(self, request):
@@ -168,15 +168,15 @@ class PublicCatalogueViewSet(ChecksQueryParameters, viewsets.ReadOnlyModelViewSe
             params.keys() <= self.cached_params
         ):
             return None
-        # Read before the database: a change committed meanwhile moves the generation.
-        return generation_key(
+        # Read before the database: a change committed meanwhile retires the key.
+        return tags.key(
             f"api-rendered:{self.basename}:{self.action}",
             [
                 f"{request.scheme}://{request.get_host()}{request.path}",
                 sorted(params.lists()),
                 request.accepted_media_type,
             ],
-            enrollments=self.counts_students,
+            self.cache_tags,
         )
 
 
@@ -197,7 +197,7 @@ class SubjectViewSet(PublicCatalogueViewSet):
     """Subjects of the catalogue, each with its three most followed courses."""
 
     serializer_class = SubjectSerializer
-    counts_students = True  # each subject's most followed courses
+    cache_tags = (*PublicCatalogueViewSet.cache_tags, "enrollments")
 
     def get_queryset(self):
         return queries.subjects_with_counts()
@@ -302,25 +302,27 @@ class CourseViewSet(PublicCatalogueViewSet):
         permission_classes=[CanViewContents],
     )
     def contents(self, request, pk=None):
-        # Cached per generation and course: the same for all who may see it (block
-        # HTML uses relative URLs, nothing per user). An entry exists only for a
-        # course published and public when it was made (unpublishing moves the
-        # generation); it keeps the owner's id so that a hit still asks the access
-        # rule, at the cost of the rule's own query. (No docstring: the schema
-        # would show it.)
-        key = generation_key(
-            "api-rendered:course-contents", [int(pk), request.accepted_media_type]
+        # Cached per course, under what it shows: the same for all who may see it
+        # (block HTML uses relative URLs, nothing per user). An entry exists only
+        # for a course published and public when it was made (unpublishing or
+        # making it private retires the key); it keeps the owner's id so that a
+        # hit still asks the access rule, at the cost of the rule's own query.
+        # (No docstring: the schema would show it.)
+        key = tags.key(
+            "api-rendered:course-contents",
+            [int(pk), request.accepted_media_type],
+            [f"page:{int(pk)}", f"below:{int(pk)}", "privacy", "files"],
         )
-        cached = shared_get(key)
+        cached = tags.shared_get(key)
         if cached is None:
             course = self.get_object()  # 404 or 403 before anything is cached
             response = Response(self.get_serializer(course).data)
             cached = {"owner_id": course.owner_id, **render_now(self, response)}
-            shared_set(key, cached)
+            tags.shared_set(key, cached)
             return response
         # What the access rule reads of a course; an entry exists only for a course
-        # that was live (get_object() finds only those; unpublishing moves the
-        # generation), so it still is.
+        # that was live (get_object() finds only those; unpublishing retires the
+        # key), so it still is.
         course = SimpleNamespace(pk=int(pk), owner_id=cached["owner_id"], live=True)
         self.check_object_permissions(request, course)
         return rendered_answer(cached)

@@ -8,7 +8,7 @@ import wagtail_factories
 from django.core.files.base import ContentFile
 from wagtailmedia.models import get_media_model
 
-from learning.factories import ModulePageFactory
+from demo.factories import ModulePageFactory
 
 # 2 000 distinct bytes so that range answers can be checked byte for byte.
 VIDEO_BYTES = bytes(range(256)) * 7 + bytes(range(208))

@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch, reverse
 
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.wagtail_hooks import enrollment_policy
-from learning.factories import CoursePageFactory, ModulePageFactory, UserFactory
+from demo.factories import CoursePageFactory, ModulePageFactory, UserFactory
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from wagtail.models import PageViewRestriction
 
 from classroom.models import Enrollment
 from classroom.tests.auth import basic
-from learning.factories import (
+from demo.factories import (
     CoursePageFactory,
     ModulePageFactory,
     SubjectPageFactory,

@@ -11,7 +11,7 @@ from wagtail.rich_text import RichText
 
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.tests.auth import PASSWORD, basic
-from learning.factories import CoursePageFactory, ModulePageFactory, UserFactory
+from demo.factories import CoursePageFactory, ModulePageFactory, UserFactory
 
 
 @pytest.fixture

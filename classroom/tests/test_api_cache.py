@@ -9,7 +9,7 @@ from wagtail.rich_text import RichText
 
 from classroom.models import Enrollment
 from classroom.tests.auth import basic
-from learning.factories import CoursePageFactory
+from demo.factories import CoursePageFactory
 
 REFUSED = {
     "detail": "You may see this course's contents only once you are enrolled in it."

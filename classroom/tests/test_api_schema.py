@@ -15,6 +15,7 @@ import base64
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis import GenerationMode
@@ -36,9 +37,7 @@ PASSWORD = "pass-word-123"  # noqa: S105 - UserFactory's test password
 
 def load_schema():
     """The schema as the running app serves it (no database needed to build it)."""
-    from educa.wsgi import application
-
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
     schema.config.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
         allow_x00=True,

@@ -8,7 +8,7 @@ from wagtailmedia.models import Media
 
 from classroom.models import Enrollment
 from classroom.tests.auth import basic
-from learning.factories import CoursePageFactory, ModulePageFactory
+from demo.factories import CoursePageFactory, ModulePageFactory
 
 SECRET = "<p>The answer is xylophone-secret.</p>"
 
@@ -74,7 +74,7 @@ def test_course_fields_are_exposed(api, course, instructor):
 def test_module_body_only_for_those_who_may_see_it(
     api, module, course, student, who, sees_body
 ):
-    from learning.factories import UserFactory
+    from demo.factories import UserFactory
 
     UserFactory(username="instructor2")
     if who == "enrolled student":

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from classroom.models import Enrollment, ModuleCompletion
-from learning.factories import UserFactory
+from demo.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)

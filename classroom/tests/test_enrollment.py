@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from classroom.models import Enrollment
-from learning.factories import CoursePageFactory
+from demo.factories import CoursePageFactory
 
 ENROLL = "/students/enroll-course/"
 

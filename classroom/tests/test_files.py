@@ -154,7 +154,7 @@ def test_a_file_used_by_two_courses_opens_with_either(
 ):
     from classroom.models import Enrollment
     from classroom.tests.conftest import module_body
-    from learning.factories import CoursePageFactory, ModulePageFactory
+    from demo.factories import CoursePageFactory, ModulePageFactory
 
     other = CoursePageFactory(parent=course.get_parent(), title="Geometry")
     ModulePageFactory(parent=other, title="Reuse", body=module_body(media=media))

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import Progress, progress_for_courses, progress_of
-from learning.factories import CoursePageFactory, ModulePageFactory, UserFactory
+from demo.factories import CoursePageFactory, ModulePageFactory, UserFactory
 
 
 def modules_of(course):

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
-from learning.factories import UserFactory
+from demo.factories import UserFactory
 
 REGISTER = "/students/register/"
 RESET = "/accounts/password_reset/"

@@ -60,12 +60,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 INSTALLED_APPS = [
     "daphne",
+    "sitecache",
     "learning",
     "classroom",
     "chat",
     "search",
+    "demo",
     "wagtail.api.v2",
-    "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
@@ -105,10 +106,10 @@ MIDDLEWARE = [
     # Outside the page cache, so cached answers carry the headers too (educa.security).
     "educa.security.PathCSPMiddleware",
     "educa.security.PermissionsPolicyMiddleware",
-    # Whole anonymous pages from the cache, exact like the fragments (learning.caching).
-    "learning.caching.PublicResponseCacheMiddleware",
+    # One cache round trip to start; whole anonymous pages (sitecache.middleware).
+    "sitecache.middleware.RequestCacheMiddleware",
     # Outside the session and messages middleware so it sees the cookies they set.
-    "learning.caching.CacheHeadersMiddleware",
+    "sitecache.middleware.CacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,7 +118,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "learning.middleware.PageEditPermissionMiddleware",
-    "learning.middleware.CachedSiteMiddleware",
+    "sitecache.middleware.CachedSiteMiddleware",
     # Last (django-axes): turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -144,10 +145,10 @@ ASGI_APPLICATION = "educa.asgi.application"
 
 # First the login lockout (django-axes, classroom.limits: refuses locked usernames
 # and addresses before a password is checked), then ModelBackend with each user's
-# permission set cached (learning.auth).
+# permission set cached (sitecache.auth).
 AUTHENTICATION_BACKENDS = [
     "classroom.limits.LockoutBackend",
-    "learning.auth.CachedModelBackend",
+    "sitecache.auth.CachedModelBackend",
 ]
 
 # Login lockout (django-axes; classroom/limits.py). A username is locked after
@@ -270,8 +271,8 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # django-redis; an outage degrades to the database instead of a 500,
-            # and a hung Redis like a dead one (learning/cache_backend.py).
-            "BACKEND": "learning.cache_backend.ResilientRedisCache",
+            # and a hung Redis like a dead one (sitecache/backend.py).
+            "BACKEND": "sitecache.backend.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "educa"),
             "OPTIONS": {
@@ -300,7 +301,7 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-SESSION_ENGINE = "learning.sessions"  # cached_db, read with the first cache trip
+SESSION_ENGINE = "sitecache.sessions"  # cached_db, read with the first cache trip
 
 # Front cache (nginx proxy_cache, deploy/nginx/): anonymous pages are kept for
 # FRONT_CACHE_SECONDS and purged on publish/unpublish/move/delete through

@@ -8,6 +8,7 @@ from wagtail.embeds.exceptions import EmbedNotFoundException
 from wagtail.embeds.models import Embed
 from wagtail.rich_text import RichText
 
+from demo.factories import DocumentFactory, ImageFactory, MediaFactory
 from learning.blocks import (
     FileBlock,
     ImageBlock,
@@ -15,7 +16,6 @@ from learning.blocks import (
     TextBlock,
     VideoBlock,
 )
-from learning.factories import DocumentFactory, ImageFactory, MediaFactory
 
 pytestmark = pytest.mark.django_db
 

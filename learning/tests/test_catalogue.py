@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from learning.factories import (
+from demo.factories import (
     CoursePageFactory,
     ImageFactory,
     ModulePageFactory,

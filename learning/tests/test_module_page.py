@@ -3,7 +3,7 @@
 import pytest
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
-from learning.factories import CoursePageFactory, ModulePageFactory, UserFactory
+from demo.factories import CoursePageFactory, ModulePageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

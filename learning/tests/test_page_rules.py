@@ -5,7 +5,7 @@ from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
-from learning.factories import (
+from demo.factories import (
     CoursePageFactory,
     ImageFactory,
     MediaFactory,

@@ -7,7 +7,7 @@ from wagtail.models import GroupPagePermission, Page
 from wagtail.permissions import policy_registry
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
-from learning.factories import (
+from demo.factories import (
     CoursePageFactory,
     ImageFactory,
     ModulePageFactory,

@@ -6,7 +6,7 @@ Unpublishing a course in the admin (subpages not ticked) leaves its modules live
 
 import pytest
 
-from learning.factories import CoursePageFactory, ModulePageFactory
+from demo.factories import CoursePageFactory, ModulePageFactory
 from learning.models import CoursePage, ModulePage
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ def text_body(*paragraphs):
 
 @pytest.fixture
 def make_subject(catalog):
-    from learning.factories import SubjectPageFactory
+    from demo.factories import SubjectPageFactory
 
     def make(title, **kwargs):
         kwargs.setdefault("slug", slugify(title))
@@ -23,7 +23,7 @@ def make_subject(catalog):
 
 @pytest.fixture
 def make_course(instructor):
-    from learning.factories import CoursePageFactory
+    from demo.factories import CoursePageFactory
 
     def make(subject, title, overview="What this course teaches.", **kwargs):
         kwargs.setdefault("slug", slugify(title))
@@ -37,7 +37,7 @@ def make_course(instructor):
 
 @pytest.fixture
 def make_module():
-    from learning.factories import ModulePageFactory
+    from demo.factories import ModulePageFactory
 
     def make(course, title, *paragraphs, **kwargs):
         kwargs.setdefault("slug", slugify(title))

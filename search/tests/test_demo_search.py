@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from conftest import ensure_wagtail_baseline
-from learning.management.commands.load_demo import KEY_IDEAS
+from demo.management.commands.load_demo import KEY_IDEAS
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ modules' titles and descriptions (the course page shows them to everyone).
 
 import pytest
 
-from learning.factories import UserFactory
+from demo.factories import UserFactory
 from search.queries import search_courses, site_search
 
 pytestmark = pytest.mark.django_db

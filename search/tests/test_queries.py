@@ -3,7 +3,7 @@
 import pytest
 from wagtail.models import PageViewRestriction
 
-from learning.factories import DocumentFactory, ImageFactory, MediaFactory
+from demo.factories import DocumentFactory, ImageFactory, MediaFactory
 from learning.models import CoursePage
 from search.queries import (
     MAX_TERMS,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from learning.factories import UserFactory
+from demo.factories import UserFactory
 from search.queries import SEARCH_PAGE_SIZE, site_search
 
 pytestmark = pytest.mark.django_db

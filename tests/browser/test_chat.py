@@ -6,7 +6,7 @@ import contextlib
 import pytest
 from playwright.sync_api import expect
 
-from chat.testing import live_database, make_members, servers
+from tests.chat_support import live_database, make_members, servers
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from learning.factories import ImageFactory, SubjectPageFactory, UserFactory
+from demo.factories import ImageFactory, SubjectPageFactory, UserFactory
 from learning.models import CoursePage, ModulePage
 from learning.permissions import setup_instructors_group
 

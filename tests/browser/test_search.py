@@ -16,7 +16,7 @@ pytestmark = [
 @pytest.fixture
 def algebra(catalog, instructor):
     """A course whose word "quadratic" appears only in one module's text."""
-    from learning.factories import (
+    from demo.factories import (
         CoursePageFactory,
         ModulePageFactory,
         SubjectPageFactory,

@@ -6,7 +6,7 @@ to it shares state across requests; and a hung Redis costs every call its socket
 timeout. This backend answers a failed call with a fresh default, stops calling
 Redis for `COOLDOWN_SECONDS` after a failure (a circuit breaker: while it is open,
 pages are built from the database at full speed), and sends `cache_unavailable` so
-that what depends on the cache's contents (learning.caching) can treat everything
+that what depends on the cache's contents (sitecache.tags) can treat everything
 stored before the outage as suspect once Redis returns.
 """
 
@@ -32,7 +32,7 @@ FAILURES = (ConnectionInterrupted, RedisError, OSError)
 class Breaker:
     """Per process and Redis location: until when calls are not even tried.
 
-    A thread that must reach Redis as soon as it is back (learning.caching's retry
+    A thread that must reach Redis as soon as it is back (sitecache.tags's retry
     of missed invalidations) calls through it inside `probing()`; its success
     closes the breaker for everyone.
     """

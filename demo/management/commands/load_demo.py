@@ -2,25 +2,25 @@
 
 Idempotent: everything is looked up by a natural key (username, title, slug) and made
 only when missing, so a second run changes nothing. The images are drawn with Pillow
-at run time; the video clip ships in learning/demo_assets/.
+at run time; the video clip ships in demo/assets/.
 """
 
-import importlib
-import importlib.util
 import io
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 from wagtailmedia import get_media_model
 
-from learning.factories import (
+from demo import large
+from demo.factories import (
     CatalogPageFactory,
     CoursePageFactory,
     HomePageFactory,
@@ -34,7 +34,7 @@ from learning.permissions import (
     setup_instructors_group,
 )
 
-ASSETS = Path(__file__).resolve().parent.parent.parent / "demo_assets"
+ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 VIDEO_FILE = ASSETS / "demo-clip.webm"
 
 # Demo only: these passwords are printed and must never reach production.
@@ -119,8 +119,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, size="small", **options):
-        # Fail before building anything when the large builder is missing.
-        build_large = self.large_builder() if size == "large" else None
+        build_large = large.build if size == "large" else None
         with transaction.atomic():
             users = self.make_users()
             catalog = self.make_site_tree()
@@ -358,15 +357,6 @@ class Command(BaseCommand):
 
     # --- large and summary -------------------------------------------------------
 
-    def large_builder(self):
-        # Written separately (learning/demo_large.py); imported only when asked for.
-        if importlib.util.find_spec("learning.demo_large") is None:
-            raise CommandError(
-                "--size large needs learning/demo_large.py, which is not in this "
-                "checkout; run without --size for the small demo."
-            )
-        return importlib.import_module("learning.demo_large").build
-
     def print_summary(self):
         self.stdout.write(
             f"Demo catalogue: {SubjectPage.objects.count()} subjects, "
@@ -380,6 +370,4 @@ class Command(BaseCommand):
 
 
 def slug(text):
-    from django.utils.text import slugify
-
     return slugify(text) or "file"

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from classroom.models import Enrollment
-from learning.factories import (
+from demo.factories import (
     CoursePageFactory,
     SubjectPageFactory,
     build_site_tree,

@@ -3,11 +3,11 @@
 A module page looks the same to every student who may open it except for a few
 parts: the account menu and the links only some users get, their messages, the
 editor's userbar, and their progress with the "done" button. Templates mark those
-parts with `{% peruser "template.html" %}` (learning/templatetags/shared_cache.py).
+parts with `{% peruser "template.html" %}` (sitecache/templatetags/shared_cache.py).
 
 The first request renders the whole page once with each such part replaced by a
-marker, and stores that *shell* under the catalogue generation, the address and the
-page (exact like every shared entry: learning.caching). Every request, the first
+marker, and stores that *shell* under the tags the page shows, the address and the
+page (exact like every shared entry: sitecache.tags). Every request, the first
 included, then renders only the per-user parts, each a small template of its own
 with a fresh context for this user (fresh CSRF tokens too), into the shell's
 markers. Nothing a user sees of their own is ever stored.
@@ -17,13 +17,15 @@ A per-user part's template sees the request's context (`request`, `user`, `perms
 page, and for a module its course); nothing else of the page's context.
 """
 
+import functools
+import json
 import secrets
 
 from django.http import HttpResponse
-from django.template.context import make_context
-from django.template.loader import get_template
+from django.template import engines
 
-from learning.caching import cacheable_query, generation_key, shared_get, shared_set
+from sitecache import tags
+from sitecache.pages import cacheable_query
 
 # The context variable that switches `{% peruser %}` to leaving markers; holds the
 # markers' nonce and the list of parts' templates, in order.
@@ -52,7 +54,7 @@ def shell_key(request, page):
     query = cacheable_query(request)
     if query is None:
         return None
-    return generation_key(
+    return tags.key(
         "page-shell",
         [
             request.scheme,
@@ -62,6 +64,7 @@ def shell_key(request, page):
             page.pk,
             *page.get_shell_variant(request),
         ],
+        page.get_cache_tags(),
     )
 
 
@@ -89,24 +92,39 @@ def render_shell(response):
 def fill(shell, request, context):
     """The shell's html with each per-user part rendered for this request.
 
-    The parts share one request context (its processors run once), each in a
-    layer of its own as an include would be.
+    The parts are rendered as one template of includes (`parts_template`), so they
+    share one request context (its processors run once), each in a layer of its
+    own as an include is.
     """
-    parts = [get_template(name).template for name in shell["parts"]]
-    if not parts:
+    names = tuple(shell["parts"])
+    if not names:
         return shell["html"]
-    context = make_context(context, request)
+    rendered = parts_template(names).render(context, request).split(PART_SEPARATOR)
+    if len(rendered) != len(names):
+        raise ValueError("A per-user part wrote the parts' separator.")
     pieces = []
     rest = shell["html"]
-    with context.bind_template(parts[0]):
-        for index, part in enumerate(parts):
-            marker = Recording.marker_for(shell["nonce"], index)
-            before, _marker, rest = rest.partition(marker)
-            pieces.append(before)
-            with context.push():
-                pieces.append(part.render(context))
+    for index, part in enumerate(rendered):
+        before, _marker, rest = rest.partition(
+            Recording.marker_for(shell["nonce"], index)
+        )
+        pieces.append(before)
+        pieces.append(part)
     pieces.append(rest)
     return "".join(pieces)
+
+
+# Between the parts of one rendering; unguessable, like the markers.
+PART_SEPARATOR = f"<!--part:{secrets.token_hex(16)}-->"
+
+
+@functools.lru_cache(maxsize=256)
+def parts_template(names):
+    """One template that includes each of `names` in turn, between separators."""
+    source = PART_SEPARATOR.join(
+        "{% include " + json.dumps(name) + " %}" for name in names
+    )
+    return engines["django"].from_string(source)
 
 
 class ShellCachedPageMixin:
@@ -131,11 +149,11 @@ class ShellCachedPageMixin:
         key = shell_key(request, self)
         if key is None:
             return super().serve(request, *args, **kwargs)
-        shell = shared_get(key)
+        shell = tags.shared_get(key)
         if shell is None:
             response = super().serve(request, *args, **kwargs)
             if getattr(response, "context_data", None) is None:
                 return response  # not a page rendered from its template
             shell = render_shell(response)
-            shared_set(key, shell)
+            tags.shared_set(key, shell)
         return HttpResponse(fill(shell, request, self.get_shell_context(request)))

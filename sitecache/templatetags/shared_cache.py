@@ -1,23 +1,23 @@
 """`{% sharedcache "name" part ... %}…{% endsharedcache %}`: a fragment of a page that
-is the same for everyone who sees it, rendered once per catalogue generation.
+is the same for everyone who sees it, rendered once until what it shows changes.
 
 `{% peruser "template.html" %}`: a part of a page that is the user's own; rendered
 in place like an include, or left as a marker in a page's shared shell
-(learning.shells) and rendered for each request.
+(sitecache.shells) and rendered for each request.
 
 The key is the name, the parts, the request's site (page URLs depend on it) and the
-catalogue generation (learning.caching), which every page, privacy, site, file and
-enrollment change moves on: a fragment is never stale, and each process keeps its
-own copies of those it used (`shared_get`). Never cached in a preview. Nothing
-per-user may go inside: the enroll button, progress and the account menu stay out.
+tokens of the tags the context's `page` shows (sitecache.pages): a fragment is
+never stale, and each process keeps its own copies of those it used. Never cached
+in a preview, nor outside a page. Nothing per-user may go inside: the enroll
+button, progress and the account menu stay out.
 """
 
 from django import template
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
-from learning.caching import generation_key, shared_get, shared_set
-from learning.shells import RECORDING
+from sitecache import tags
+from sitecache.shells import RECORDING
 
 register = template.Library()
 
@@ -30,20 +30,26 @@ class SharedCacheNode(template.Node):
 
     def render(self, context):
         request = context.get("request")
-        if request is None or getattr(request, "is_preview", False):
+        page = context.get("page")
+        if (
+            request is None
+            or getattr(request, "is_preview", False)
+            or not hasattr(page, "get_cache_tags")
+        ):
             return self.nodelist.render(context)
         site = Site.find_for_request(request)
-        key = generation_key(
+        key = tags.key(
             f"fragment:{self.name.resolve(context)}",
             [
                 getattr(site, "pk", None),
                 *(part.resolve(context) for part in self.parts),
             ],
+            page.get_cache_tags(),
         )
-        html = shared_get(key)
+        html = tags.shared_get(key)
         if html is None:
             html = str(self.nodelist.render(context))
-            shared_set(key, html)
+            tags.shared_set(key, html)
         return mark_safe(html)  # noqa: S308 - our own template's output
 
 

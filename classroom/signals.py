@@ -1,0 +1,41 @@
+"""What an enrollment changes: the student's cached access answers and enrollment
+status, the API's counts of students (sitecache.tags), and, once a student leaves,
+whatever holds access open (learning.access.access_changed: the chat's sockets).
+No page shows who is enrolled, so pages stay cached."""
+
+import functools
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from classroom.models import Enrollment
+from learning.access import access_changed
+from sitecache import tags
+
+
+def enrollment_changed(sender, instance, raw=False, created=False, **kwargs):
+    if raw:
+        return
+    tags.changed(
+        tags.user_tag("enrollments", instance.student_id),
+        f"enrollments:course:{instance.course_id}",
+        "enrollments",
+    )
+    if not created:  # a new enrollment takes nothing away
+        transaction.on_commit(
+            functools.partial(
+                access_changed.send,
+                sender=Enrollment,
+                users=[instance.student_id],
+                courses=[instance.course_id],
+            )
+        )
+
+
+def connect():
+    for signal in (post_save, post_delete):
+        signal.connect(
+            enrollment_changed,
+            sender=Enrollment,
+            dispatch_uid=f"classroom.enrollment_changed.{id(signal)}",
+        )
