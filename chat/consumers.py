@@ -31,6 +31,7 @@ from chat.presence import presence_store
 from chat.ratelimit import may_send, member_buckets
 from chat.redis_client import Breaker
 from chat.relay import LAYER_TIMEOUT, relays
+from chat.scope_user import real_user
 from chat.store import message_writer
 
 __all__ = ["CLOSE_FORBIDDEN", "CLOSE_NOT_FOUND", "ChatConsumer", "room_group"]
@@ -134,7 +135,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.room = room_group(self.course_id)
         user = self.scope.get("user")
         # Channels wraps the session user in a lazy object; the real one is inside.
-        self.user = getattr(user, "_wrapped", user)
+        self.user = real_user(user)
         # Accept first so the browser sees the close code (a refused handshake
         # only shows up as a failed connection without a reason).
         await self.accept()

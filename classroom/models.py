@@ -1,9 +1,10 @@
 """Students' enrollments in courses and the modules they have done."""
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
 from django.db import models
 from rest_framework.authtoken.models import Token
+
+from classroom.password_adapter import same_password_rehashed
 
 
 class Enrollment(models.Model):
@@ -73,14 +74,6 @@ def remember_credentials(sender, instance, raw=False, update_fields=None, **kwar
         before["password"] != instance.password
         and not same_password_rehashed(instance, before["password"])
     )
-
-
-def same_password_rehashed(user, old_hash):
-    """Whether a new hash holds the old password: Django upgrades the hash of a
-    password it has just checked (a new hasher or iteration count), which is no
-    reason to revoke anything."""
-    raw = getattr(user, "_password", None)  # set by set_password() until saved
-    return raw is not None and check_password(raw, old_hash)
 
 
 def revoke_api_token(sender, instance, raw=False, **kwargs):

@@ -161,12 +161,12 @@ def add_children_many(parents, pages, per_parent):
                 children = Page.objects.child_of(parent)
                 last = children.order_by("-path").values_list("path", flat=True)
                 last = last.first()
-                step = Page._str2int(last[-Page.steplen :]) if last else 0
+                step = int(last[-Page.steplen :], len(Page.alphabet)) if last else 0
                 used_slugs = set(children.values_list("slug", flat=True))
                 parent.numchild = children.count()
             parent._next_step = step + 1
         page.slug = unique_slug(slugify(page.title), used_slugs)
-        page.path = Page._get_path(parent.path, parent.depth + 1, parent._next_step)
+        page.path = parent.path + path_step(parent._next_step)
         parent._next_step += 1
         page.depth = parent.depth + 1
         page.numchild = 0  # counted when children are added
@@ -185,6 +185,17 @@ def add_children_many(parents, pages, per_parent):
     for parent in parents:
         parent.numchild += per_parent
     Page.objects.bulk_update(parents, ["numchild"], batch_size=BATCH)
+
+
+def path_step(number):
+    """The `steplen` characters a child's tree path adds to its parent's, for the
+    child at position `number` (treebeard's materialised path: `number` written in
+    the digits of `Page.alphabet`, zero-padded)."""
+    digits = []
+    while number:
+        number, digit = divmod(number, len(Page.alphabet))
+        digits.append(Page.alphabet[digit])
+    return "".join(reversed(digits)).rjust(Page.steplen, Page.alphabet[0])
 
 
 def unique_slug(slug, used):

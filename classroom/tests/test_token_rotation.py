@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
+from classroom.password_adapter import RAW_PASSWORD_ATTRIBUTE
+
 
 def token_works(api, token):
     response = api.get("/api/me/courses/", HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -58,3 +60,11 @@ def test_a_rehash_of_the_same_password_keeps_the_api_token(api, student):
     student.set_password("pass-word-123")  # a new salt: a new hash, same password
     student.save(update_fields=["password"])
     assert token_works(api, token)
+
+
+def test_django_keeps_the_raw_password_until_the_save(student):
+    """The adapter's contract (classroom/password_adapter.py)."""
+    student.set_password("a-new-pass-word")
+    assert getattr(student, RAW_PASSWORD_ATTRIBUTE) == "a-new-pass-word"
+    student.save()
+    assert getattr(student, RAW_PASSWORD_ATTRIBUTE) is None

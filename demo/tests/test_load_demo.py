@@ -3,6 +3,7 @@
 import io
 from unittest import mock
 
+import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.test import TestCase
@@ -11,6 +12,8 @@ from wagtail.images import get_image_model
 from wagtail.models import GroupPagePermission, Page, Revision, Site
 from wagtailmedia import get_media_model
 
+from demo.factories import SubjectPageFactory
+from demo.large import path_step
 from learning.models import CatalogPage, CoursePage, HomePage, ModulePage, SubjectPage
 
 
@@ -110,3 +113,15 @@ class DemoCatalogueTests(TestCase):
         response = self.client.get("/courses/")
         assert response.status_code == 200
         assert response.context["courses"].paginator.count == 12
+
+
+@pytest.mark.django_db
+def test_bulk_paths_are_the_ones_treebeard_gives(catalog):
+    """The large demo writes tree paths itself (demo.large.path_step): they must
+    be those Wagtail's own add_child() would have given."""
+    for _ in range(3):
+        SubjectPageFactory(parent=catalog)
+    children = list(catalog.get_children().order_by("path"))
+    for position, child in enumerate(children, start=1):
+        assert child.path == catalog.path + path_step(position)
+    assert path_step(36) == "0010" and path_step(1) == "0001"
