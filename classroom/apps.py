@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from learning.access import register_rule
+
 
 class ClassroomConfig(AppConfig):
     name = "classroom"
@@ -8,7 +10,6 @@ class ClassroomConfig(AppConfig):
     def ready(self):
         # Imported once the models are loaded (Django's app registry).
         from classroom import access, progress, signals
-        from learning.access import register_rule
 
         register_rule(access)  # the one rule every door asks (learning.access)
         progress.connect()

@@ -1,15 +1,10 @@
-"""Classroom in the Wagtail admin and in Wagtail's document serving.
+"""Classroom in the Wagtail admin.
 
 - "Students": each instructor sees the enrollments in the courses they own, with
   progress (a read-only Wagtail ModelViewSet); superusers see every enrollment.
-- Documents used in a module's contents are served only to those who may see the
-  module (classroom.access.can_view_contents); other documents stay as Wagtail
-  serves them.
 """
 
 import django_filters
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.urls import path
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
@@ -24,7 +19,6 @@ from learning.permissions import (
     CourseOwnerPermissionPolicy,
     courses_administered_by,
 )
-from learning.views import courses_using, may_download
 
 
 class EnrollmentPermissionPolicy(CourseOwnerPermissionPolicy):
@@ -102,14 +96,3 @@ class EnrollmentViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_enrollment_viewset():
     return EnrollmentViewSet("students")
-
-
-@hooks.register("before_serve_document")
-def protect_module_documents(document, request):
-    """Apply the access rule to documents that a module's contents use."""
-    courses = courses_using(document)
-    if not courses or may_download(request.user, courses):
-        return None
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    raise PermissionDenied("Enroll in the course to download this file.")

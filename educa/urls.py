@@ -11,7 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from classroom.views import LimitedPasswordResetView
 from educa.api import api_urlpatterns
-from educa.media import public_media
+from learning.files import public_media
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),

@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from learning import views
+from learning import files
 
 urlpatterns = [
     path(
         "protected-media/<int:media_id>/<str:filename>",
-        views.serve_media,
+        files.serve_media,
         name="protected_media",
     ),
 ]

@@ -8,7 +8,7 @@ from wagtail.utils.sendfile import _get_sendfile
 from wagtailmedia.models import get_media_model
 
 from classroom.tests.conftest import VIDEO_BYTES
-from learning.views import parse_range
+from learning.files import parse_range
 
 SIZE = len(VIDEO_BYTES)
 
@@ -102,7 +102,7 @@ def test_document_is_handed_to_the_web_server_in_production(
     watcher, document, settings
 ):
     settings.PROTECTED_FILES_ACCEL_PREFIX = "/protected/"
-    settings.SENDFILE_BACKEND = "classroom.accel"
+    settings.SENDFILE_BACKEND = "learning.files"
     _get_sendfile.clear()  # Wagtail caches the backend it loaded
     try:
         response = watcher.get(document.url)
@@ -117,7 +117,7 @@ def test_document_accel_is_still_protected(
     client, outsider, module_with_files, document, settings
 ):
     settings.PROTECTED_FILES_ACCEL_PREFIX = "/protected/"
-    settings.SENDFILE_BACKEND = "classroom.accel"
+    settings.SENDFILE_BACKEND = "learning.files"
     _get_sendfile.clear()
     try:
         client.force_login(outsider)

@@ -346,7 +346,7 @@ PUBLIC_MEDIA_PREFIXES = ("original_images/", "images/", "media_thumbnails/")
 PROTECTED_FILES_ACCEL_PREFIX = env("PROTECTED_FILES_ACCEL_PREFIX", "")
 if PROTECTED_FILES_ACCEL_PREFIX:
     # Wagtail's document view hands the bytes to the web server too.
-    SENDFILE_BACKEND = "classroom.accel"
+    SENDFILE_BACKEND = "learning.files"
 
 # Django REST framework: permissions are set per view, so Wagtail's API v2 stays
 # public (DRF's defaults would apply to its views too).

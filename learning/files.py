@@ -1,14 +1,25 @@
-"""Serving module files (wagtailmedia video and audio) through the access rule.
+"""Every file the site serves, in one place.
 
-Files of a module are never served from MEDIA_URL. A media item used by a module is
-served to whoever may see the contents of (any) course using it; in production the
-bytes are handed to the web server with `X-Accel-Redirect`, otherwise they are
-streamed here, with HTTP range requests so that video can seek.
+- Module files (documents, wagtailmedia video and audio) go through the access rule
+  (learning.access): a file used by a module is served to whoever may see the
+  contents of (any) course using it, documents through Wagtail's document view
+  (`protect_module_documents`, its `before_serve_document` hook), video and audio
+  through `serve_media`. In production the bytes are handed to the web server
+  with `X-Accel-Redirect` (`sendfile`, Wagtail's SENDFILE_BACKEND for documents);
+  otherwise they are streamed here, with HTTP range requests so that video can
+  seek. Files of a module are never served from MEDIA_URL.
+- Public media (course images and their renditions): only files inside the public
+  folders (settings.PUBLIC_MEDIA_PREFIXES) are served under MEDIA_URL
+  (`public_media`). The path is checked after Django has decoded it, so `%2e%2e`,
+  `..%2f`, `./`, `//` and backslashes are refused however they were spelled, and
+  the file's real location (symlinks resolved) must lie inside the public folder
+  it names.
 """
 
 import mimetypes
 import os
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
@@ -19,6 +30,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 from wagtail.models import Page, ReferenceIndex
 from wagtailmedia.models import get_media_model
 
@@ -174,3 +186,55 @@ def serve_media(request, media_id, filename):
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def protect_module_documents(document, request):
+    """Apply the access rule to documents that a module's contents use (Wagtail's
+    `before_serve_document` hook); other documents stay as Wagtail serves them."""
+    courses = courses_using(document)
+    if not courses or may_download(request.user, courses):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied("Enroll in the course to download this file.")
+
+
+def sendfile(request, filename, mimetype="application/octet-stream", **kwargs):
+    """A Wagtail sendfile backend: Django decides access, nginx sends the bytes.
+
+    Wagtail's document view calls SENDFILE_BACKEND's `sendfile(request, filename)`
+    with the file's local path; base settings point it here when
+    PROTECTED_FILES_ACCEL_PREFIX is set (production, behind nginx).
+    """
+    relative = os.path.relpath(filename, settings.MEDIA_ROOT)
+    if relative.startswith(".."):
+        raise ValueError(f"{filename} is outside MEDIA_ROOT")
+    return accel_redirect_response(relative.replace(os.sep, "/"), mimetype)
+
+
+def public_media_file(path):
+    """The file under MEDIA_ROOT that `path` names, if it is public; else None."""
+    if "\\" in path or "\0" in path:
+        return None
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    if f"{parts[0]}/" not in settings.PUBLIC_MEDIA_PREFIXES:
+        return None
+    root = Path(settings.MEDIA_ROOT).resolve()
+    folder = root / parts[0]
+    try:
+        resolved = (root / path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not resolved.is_file() or not resolved.is_relative_to(folder):
+        return None
+    return resolved.relative_to(root).as_posix()
+
+
+def public_media(request, path):
+    """A public media file, or 404 for anything else under MEDIA_URL."""
+    relative = public_media_file(path)
+    if relative is None:
+        raise Http404("No such public media file.")
+    return serve(request, relative, document_root=settings.MEDIA_ROOT)
