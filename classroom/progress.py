@@ -9,12 +9,11 @@ children of the course), so a module moved to another course counts there.
 from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
-from wagtail.models import Page
 
 from classroom.models import Enrollment, ModuleCompletion
-from learning.models import CoursePage, ModulePage
+from learning.models import CoursePage, ModulePage, children_of_outer
 from sitecache import tags
 
 
@@ -50,31 +49,17 @@ def _count(queryset):
     )
 
 
-def _children_of_outer(course_ref_prefix, lookup_prefix=""):
-    """Lookups for the pages one level under the outer query's course.
-
-    A child's path is its parent's path plus one step of 0-9A-Z, so a range on the
-    indexed `path` finds them (`path LIKE parent || '%'` would scan the table).
-    """
-    path = OuterRef(f"{course_ref_prefix}path")
-    return {
-        f"{lookup_prefix}depth": OuterRef(f"{course_ref_prefix}depth") + 1,
-        f"{lookup_prefix}path__gt": path,
-        f"{lookup_prefix}path__lte": Concat(path, Value("Z" * Page.steplen)),
-    }
-
-
 def published_modules_of(course_ref_prefix=""):
     """Live modules that are children of the outer course (an OuterRef prefix)."""
-    return ModulePage.objects.live().filter(**_children_of_outer(course_ref_prefix))
+    return ModulePage.objects.live().filter(children_of_outer(course_ref_prefix))
 
 
 def done_modules_of(student_ref, course_ref_prefix=""):
     """Completions by the student of live modules of the outer course."""
     return ModuleCompletion.objects.filter(
+        children_of_outer(course_ref_prefix, "module__"),
         student=student_ref,
         module__live=True,
-        **_children_of_outer(course_ref_prefix, "module__"),
     )
 
 

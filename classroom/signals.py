@@ -16,11 +16,7 @@ from sitecache import tags
 def enrollment_changed(sender, instance, raw=False, created=False, **kwargs):
     if raw:
         return
-    tags.changed(
-        tags.user_tag("enrollments", instance.student_id),
-        f"enrollments:course:{instance.course_id}",
-        "enrollments",
-    )
+    tags.changed(tags.user_tag("enrollments", instance.student_id), "enrollments")
     if not created:  # a new enrollment takes nothing away
         transaction.on_commit(
             functools.partial(

@@ -19,13 +19,12 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.fields import StreamField
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import Page
 from wagtailmedia.api.serializers import MediaDownloadUrlField, MediaItemSerializer
 from wagtailmedia.api.views import MediaAPIViewSet
 
 from learning.access import can_view_contents
 from learning.blocks import protected_media_url
-from learning.models import CoursePage, ModulePage, parent_is_live
+from learning.models import CoursePage, ModulePage, parent_is_live, parent_path_of
 
 NUL = "\x00"
 SEARCH_OPERATORS = {"and", "or"}  # what Wagtail's search backends accept
@@ -101,7 +100,7 @@ def without_modules_of_unpublished_courses(pages):
 
 def may_see_body(request, module):
     """May the caller of `request` see this module's body? Cached per request."""
-    course_path = module.path[: -Page.steplen]
+    course_path = parent_path_of(module.path)
     decided = request.__dict__.setdefault("_educa_course_access", {})
     if course_path not in decided:
         course = CoursePage.objects.filter(path=course_path).first()

@@ -31,11 +31,11 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from django.views.static import serve
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import ReferenceIndex
 from wagtailmedia.models import get_media_model
 
 from learning.access import viewable_course_ids
-from learning.models import CoursePage, ModulePage
+from learning.models import CoursePage, ModulePage, parent_path_of
 
 CHUNK_SIZE = 64 * 1024
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -55,7 +55,7 @@ def courses_using(obj):
         .values_list("object_id", flat=True)
     )
     parent_paths = {
-        path[: -Page.steplen]
+        parent_path_of(path)
         for path in ModulePage.objects.filter(
             pk__in=[int(pk) for pk in module_ids]
         ).values_list("path", flat=True)

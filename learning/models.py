@@ -12,6 +12,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -19,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Substr
+from django.db.models.functions import Coalesce, Concat, Length, Substr
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -137,9 +138,7 @@ def count_of(pages):
 class SubjectQuerySet(PageQuerySet):
     def with_course_counts(self):
         """Annotate `total_courses`: published courses in each subject."""
-        live_courses = (
-            CoursePage.objects.live().public().filter(children_of_outer_page())
-        )
+        live_courses = CoursePage.objects.live().public().filter(children_of_outer())
         return self.annotate(total_courses=count_of(live_courses)).order_by("title")
 
 
@@ -185,7 +184,7 @@ class CourseQuerySet(PageQuerySet):
         modules while the course is published, none otherwise (read from the
         outer course itself, which costs nothing per module).
         """
-        live_modules = ModulePage.objects.live().filter(children_of_outer_page())
+        live_modules = ModulePage.objects.live().filter(children_of_outer())
         return self.annotate(
             total_modules=Case(
                 When(live=True, then=count_of(live_modules)), default=Value(0)
@@ -317,7 +316,7 @@ def parent_is_live():
     return Exists(
         Page.objects.filter(
             live=True,
-            path=Substr(OuterRef("path"), 1, (OuterRef("depth") - 1) * Page.steplen),
+            path=parent_path(OuterRef("path")),
         )
     )
 
@@ -400,7 +399,7 @@ class ModulePage(
             # A new module belongs to its course's owner, whoever adds it (an
             # administrator, a copy): Wagtail gives it to the user who made it.
             owner_id = (
-                Page.objects.filter(path=self.path[: -self.steplen])
+                Page.objects.filter(path=parent_path_of(self.path))
                 .values_list("owner_id", flat=True)
                 .first()
             )
@@ -447,18 +446,36 @@ class ModulePage(
         return context
 
 
-def children_of_outer_page():
+def children_of_outer(outer="", lookup=""):
     """Children of the outer query's page, as a range on the indexed `path`.
 
-    A child's path is its parent's plus four characters of 0-9A-Z; `startswith`
-    on an outer reference becomes a LIKE that no index serves (a scan per row on
-    PostgreSQL), a range does not.
+    `outer` prefixes the outer query's fields (e.g. "course__" for an enrollment's
+    course), `lookup` the filtered query's (e.g. "module__" for a completion's
+    module). A child's path is its parent's plus one step of `Page.alphabet`;
+    `startswith` on an outer reference becomes a LIKE that no index serves (a scan
+    per row on PostgreSQL), a range does not.
     """
+    path = OuterRef(f"{outer}path")
     return Q(
-        depth=OuterRef("depth") + 1,
-        path__gt=OuterRef("path"),
-        path__lt=Concat(OuterRef("path"), Value("ZZZZZ")),
+        **{
+            f"{lookup}depth": OuterRef(f"{outer}depth") + 1,
+            f"{lookup}path__gt": path,
+            f"{lookup}path__lte": Concat(path, Value("Z" * Page.steplen)),
+        }
     )
+
+
+def parent_path_of(path):
+    """The tree path of the parent of the page at `path` (paths grow by `steplen`
+    a level)."""
+    return path[: -Page.steplen]
+
+
+def parent_path(path="path"):
+    """`parent_path_of` as a database expression, of a field name or an OuterRef."""
+    if isinstance(path, str):
+        path = F(path)
+    return Substr(path, 1, Length(path) - Page.steplen)
 
 
 def paginate(request, queryset, per_page=CATALOG_PAGE_SIZE):

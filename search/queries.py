@@ -34,7 +34,7 @@ from wagtail.rich_text import get_text_for_indexing
 from wagtailmedia.models import get_media_model
 
 from learning.access import viewable_courses
-from learning.models import CoursePage, ModulePage, SubjectPage
+from learning.models import CoursePage, ModulePage, SubjectPage, parent_path_of
 
 # Only the start of a long query is read: nobody types more on purpose, and every
 # extra term is another clause in the full-text query.
@@ -137,7 +137,7 @@ def _course_hits(terms, readable):
     courses, named = {}, set()
     for page in _ranked(_searched_pages(readable), terms):
         if page.content_type_id == module_type:
-            courses.setdefault(page.path[: -Page.steplen], []).append(page.pk)
+            courses.setdefault(parent_path_of(page.path), []).append(page.pk)
         else:
             courses.setdefault(page.path, [])
             if pattern.search(page.title):
@@ -335,7 +335,7 @@ def site_search(query, user, subject=None, page=None, per_page=SEARCH_PAGE_SIZE)
     )
     counts = {}
     for path, _pk in ranked:
-        parent = path[: -Page.steplen]
+        parent = parent_path_of(path)
         counts[parent] = counts.get(parent, 0) + 1
     facets = [
         SubjectFacet(s, counts[s.path], s is selected)
@@ -373,7 +373,7 @@ def _outline_matches(paths, terms):
     rows = ModulePage.objects.live().filter(under_any)
     for path, title, description in rows.values_list("path", "title", "description"):
         if pattern.search(title) or pattern.search(description or ""):
-            course_path = path[: -Page.steplen]
+            course_path = parent_path_of(path)
             counts[course_path] = counts.get(course_path, 0) + 1
     return counts
 
@@ -404,7 +404,7 @@ def _course_results(ranked, hits, subject_of, terms, readable):
         matched = hits[path]
         result = CourseResult(
             course=course,
-            subject=subject_of.get(path[: -Page.steplen]),
+            subject=subject_of.get(parent_path_of(path)),
             snippet=highlight(get_text_for_indexing(course.overview), terms),
             can_view_contents=visible.get(pk, False),
         )

@@ -7,11 +7,10 @@ page that was saved; these receivers reindex its course too.
 """
 
 from django.db.models.signals import post_delete, post_save
-from wagtail.models import Page
 from wagtail.search import index
 from wagtail.signals import post_page_move
 
-from learning.models import CoursePage, ModulePage
+from learning.models import CoursePage, ModulePage, parent_path_of
 
 
 def reindex_course_at(path):
@@ -27,7 +26,7 @@ INDEXED_MODULE_FIELDS = {"title", "description", "live", "path"}
 def module_changed(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw or (update_fields is not None and not INDEXED_MODULE_FIELDS & update_fields):
         return
-    reindex_course_at(instance.path[: -Page.steplen])
+    reindex_course_at(parent_path_of(instance.path))
 
 
 def module_moved(sender, instance, parent_page_before, parent_page_after, **kwargs):

@@ -20,6 +20,7 @@ import contextvars
 
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import post_page_move
@@ -75,6 +76,12 @@ class CachedPageMixin:
     extra_cache_tags = ()
     # Tags a change of a type's page forgets beyond the default.
     extra_changed_cache_tags = ()
+
+    @cached_property
+    def cache_tags(self):
+        """`get_cache_tags()`, worked out once per page object (a page moved is
+        another object: its entries are keyed by its own tag)."""
+        return tuple(self.get_cache_tags())
 
     def get_cache_tags(self):
         """The tags of everything this page shows (see the module's doc)."""
@@ -153,7 +160,7 @@ class CachedRoutingMixin:
             site.root_page = self
             tags.shared_set(site_key(request), site)
         if not path_components:
-            use_page_tags(self.get_cache_tags())
+            use_page_tags(self.cache_tags)
             return super().route(request, path_components)
         route_key = tags.key("route", [self.pk, "/".join(path_components)], ["tree"])
         entry = tags.shared_get(route_key)
@@ -162,7 +169,7 @@ class CachedRoutingMixin:
             page, args, kwargs = result
             if args or kwargs or not isinstance(page, CachedPageMixin):
                 return result  # a sub-route of a routable page: Wagtail's own
-            entry = (page.pk, page.get_cache_tags())
+            entry = (page.pk, page.cache_tags)
             tags.shared_set(route_key, entry)
         pk, shown = entry
         use_page_tags(shown)

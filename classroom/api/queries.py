@@ -9,12 +9,17 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Window
-from django.db.models.functions import Coalesce, Length, RowNumber, Substr
-from wagtail.models import Page
+from django.db.models.functions import Coalesce, RowNumber
 
 from classroom.models import Enrollment
 from classroom.progress import progress_for_courses
-from learning.models import CoursePage, ModulePage, SubjectPage
+from learning.models import (
+    CoursePage,
+    ModulePage,
+    SubjectPage,
+    parent_path,
+    parent_path_of,
+)
 from search.queries import search_courses as site_search
 
 POPULAR_COURSES = 3
@@ -34,16 +39,11 @@ def search_courses(queryset, term, user=None):
     return queryset.filter(pk__in=[page.pk for page in results])
 
 
-def parent_path():
-    """The tree path of a page's parent (Wagtail paths grow by `steplen` a level)."""
-    return Substr("path", 1, Length("path") - Page.steplen)
-
-
 def published_courses():
     """Published, public courses as the catalogue lists them, with their subject id."""
-    subject_id = SubjectPage.objects.filter(
-        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
-    ).values("pk")[:1]
+    subject_id = SubjectPage.objects.filter(path=parent_path(OuterRef("path"))).values(
+        "pk"
+    )[:1]
     return (
         CoursePage.objects.catalogue()
         # The catalogue's cards need owners and image renditions; the API does not.
@@ -86,7 +86,7 @@ def attach_modules(courses, with_body=False):
         modules = modules.defer("body")
     by_parent = defaultdict(list)
     for module in modules:
-        by_parent[module.path[: -Page.steplen]].append(module)
+        by_parent[parent_path_of(module.path)].append(module)
     for course in courses:
         course.api_modules = by_parent[course.path]
     return courses

@@ -230,6 +230,15 @@ PERMISSIONS_POLICY = {
     "fullscreen": ["self", *VIDEO_EMBED_ORIGINS],
 }
 
+# Argon2id at OWASP's minimum cost (classroom/hashers.py); older hashes still verify
+# and are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "classroom.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
