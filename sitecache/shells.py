@@ -12,6 +12,12 @@ included, then renders only the per-user parts, each a small template of its own
 with a fresh context for this user (fresh CSRF tokens too), into the shell's
 markers. Nothing a user sees of their own is ever stored.
 
+A page may name a *slot* instead of a template, `{% peruser_slot "module-actions" %}`:
+the app that owns what goes there registers its templates for it
+(`register_part("module-actions", "classroom/includes/module_actions.html")`, from its
+AppConfig.ready()), and each is a per-user part like any other. So a page's app need
+not know which apps fill its slots.
+
 A per-user part's template sees the request's context (`request`, `user`, `perms`,
 `messages`, `csrf_token`) and what the page's `get_shell_context` gives it (the
 page, and for a module its course); nothing else of the page's context.
@@ -30,6 +36,22 @@ from sitecache.pages import cacheable_query
 # The context variable that switches `{% peruser %}` to leaving markers; holds the
 # markers' nonce and the list of parts' templates, in order.
 RECORDING = "peruser_recording"
+
+
+# slot -> the templates registered for it, in order (see register_part).
+_slot_parts = {}
+
+
+def register_part(slot, template_name):
+    """Render `template_name` as a per-user part wherever a page has `slot`."""
+    parts = _slot_parts.setdefault(slot, [])
+    if template_name not in parts:
+        parts.append(template_name)
+
+
+def slot_parts(slot):
+    """The templates registered for `slot` (none: the slot renders nothing)."""
+    return tuple(_slot_parts.get(slot, ()))
 
 
 class Recording:
@@ -64,7 +86,7 @@ def shell_key(request, page):
             page.pk,
             *page.get_shell_variant(request),
         ],
-        page.get_cache_tags(),
+        page.cache_tags,
     )
 
 

@@ -3,7 +3,13 @@ is the same for everyone who sees it, rendered once until what it shows changes.
 
 `{% peruser "template.html" %}`: a part of a page that is the user's own; rendered
 in place like an include, or left as a marker in a page's shared shell
-(sitecache.shells) and rendered for each request.
+(sitecache.shells) and rendered for each request. `{% peruser_slot "name" %}`: the
+per-user parts other apps registered for a slot (`sitecache.shells.register_part`),
+each as a `{% peruser %}` part: a page names the slot, not the app that fills it.
+
+`{% decoration "name" id %}`: a per-user bit inside shared HTML (a done module's
+tick in a cached module list), a marker filled for each request
+(sitecache.decorations); it may sit inside a fragment.
 
 The key is the name, the parts, the request's site (page URLs depend on it) and the
 tokens of the tags the context's `page` shows (sitecache.pages): a fragment is
@@ -16,8 +22,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
-from sitecache import tags
-from sitecache.shells import RECORDING
+from sitecache import decorations, tags
+from sitecache.shells import RECORDING, slot_parts
 
 register = template.Library()
 
@@ -34,7 +40,7 @@ class SharedCacheNode(template.Node):
         if (
             request is None
             or getattr(request, "is_preview", False)
-            or not hasattr(page, "get_cache_tags")
+            or not hasattr(page, "cache_tags")
         ):
             return self.nodelist.render(context)
         site = Site.find_for_request(request)
@@ -44,7 +50,7 @@ class SharedCacheNode(template.Node):
                 getattr(site, "pk", None),
                 *(part.resolve(context) for part in self.parts),
             ],
-            page.get_cache_tags(),
+            page.cache_tags,
         )
         html = tags.shared_get(key)
         if html is None:
@@ -92,3 +98,41 @@ def peruser(parser, token):
     if len(bits) != 2:
         raise template.TemplateSyntaxError(f"{bits[0]} takes one template name")
     return PerUserNode(parser.compile_filter(bits[1]))
+
+
+class PerUserSlotNode(PerUserNode):
+    """The parts registered for a slot, each rendered as a `{% peruser %}` part
+    (a subclass: `{% sharedcache %}` refuses it too)."""
+
+    def __init__(self, slot):
+        self.slot = slot
+
+    def render(self, context):
+        recording = context.get(RECORDING)
+        names = slot_parts(self.slot.resolve(context))
+        if recording is not None:
+            markers = "".join(recording.marker(name) for name in names)
+            return mark_safe(markers)  # noqa: S308 - our own markers
+        engine = context.template.engine
+        rendered = []
+        for name in names:
+            with context.push():
+                rendered.append(engine.get_template(name).render(context))
+        return mark_safe("".join(rendered))  # noqa: S308 - templates' own output
+
+
+@register.tag
+def peruser_slot(parser, token):
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes one slot name")
+    return PerUserSlotNode(parser.compile_filter(bits[1]))
+
+
+@register.simple_tag(takes_context=True)
+def decoration(context, name, item_id):
+    """`{% decoration "module-done" module.pk %}`: the marker the request fills
+    (sitecache.decorations); nothing outside a request, where nothing would."""
+    if context.get("request") is None:
+        return ""
+    return mark_safe(decorations.marker(name, item_id))  # noqa: S308 - our own marker

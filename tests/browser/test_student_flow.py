@@ -92,6 +92,11 @@ def test_visitor_registers_enrolls_studies_and_progresses(page, live_server, alg
     expect(page.locator(".module-actions .progress-text")).to_contain_text(
         "1 of 2 modules done (50%)"
     )
+    # The sidebar (a fragment shared by every reader) ticks this student's module.
+    sidebar = page.get_by_role("navigation", name="Modules of Algebra")
+    done = sidebar.get_by_role("link", name=f"{first.title} (done)", exact=True)
+    expect(done.locator(".module-done-tick")).to_be_visible()
+    expect(sidebar.locator(".module-done-tick")).to_have_count(1)
 
     page.get_by_role("link", name="My courses").click()
     expect(page.locator(".enrolled-course progress")).to_have_attribute("value", "1")
