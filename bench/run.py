@@ -197,6 +197,34 @@ def app_environment(args, redis_url, front_url):
     return env
 
 
+def start_redis(processes):
+    """A redis-server of the benchmark's own on a free port; its URL."""
+    redis_port = free_port()
+    processes.start(
+        "redis",
+        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--maxmemory", "512mb",
+         "--maxmemory-policy", "allkeys-lru"],
+    )  # fmt: skip
+    return f"redis://127.0.0.1:{redis_port}/0"
+
+
+def start_app(args, processes, env):
+    """collectstatic, then the production server (gunicorn + uvicorn workers) on
+    args.port with `env`; its base URL once it answers."""
+    manage(["collectstatic", "--noinput", "-v0"], env)
+    base_url = f"http://127.0.0.1:{args.port}"
+    app = processes.start(
+        "gunicorn",
+        [str(Path(PYTHON).parent / "gunicorn"), "-c", "educa/gunicorn.conf.py",
+         "educa.asgi:application"],
+        env=env,
+    )  # fmt: skip
+    wait_for(f"{base_url}/courses/", process=app)
+    log(f"production server up at {base_url} ({args.workers} workers)")
+    return base_url
+
+
 def nginx_config(workdir, app_port, front_port, static_port, static_root):
     deploy = BASE_DIR / "deploy" / "nginx"
     return f"""
@@ -372,27 +400,12 @@ def measure(args, processes, workdir):
         base_url = args.base_url.rstrip("/")
     else:
         ensure_tools()
-        redis_port = free_port()
-        processes.start(
-            "redis",
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--maxmemory", "512mb",
-             "--maxmemory-policy", "allkeys-lru"],
-        )  # fmt: skip
+        redis_url = start_redis(processes)
         front_port, static_port = args.front_port, args.static_port
         front_url = f"http://127.0.0.1:{front_port}"
-        env = app_environment(args, f"redis://127.0.0.1:{redis_port}/0", front_url)
+        env = app_environment(args, redis_url, front_url)
         seed(env, args.database, args.reseed)
-        manage(["collectstatic", "--noinput", "-v0"], env)
-        base_url = f"http://127.0.0.1:{args.port}"
-        app = processes.start(
-            "gunicorn",
-            [str(Path(PYTHON).parent / "gunicorn"), "-c", "educa/gunicorn.conf.py",
-             "educa.asgi:application"],
-            env=env,
-        )  # fmt: skip
-        wait_for(f"{base_url}/courses/", process=app)
-        log(f"production server up at {base_url} ({args.workers} workers)")
+        base_url = start_app(args, processes, env)
 
     pages = discover(base_url)
     cookie = login(base_url)
