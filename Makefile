@@ -55,9 +55,11 @@ serve: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0 && \
 	exec $(VENV)/bin/gunicorn -c educa/gunicorn.conf.py educa.asgi:application
 
-# Load test: large demo in its own PostgreSQL database, wrk, nginx (bench/run.py).
+# Load test: large demo in its own PostgreSQL database, wrk, nginx (bench/run.py);
+# then an enrolled student's module page on the small demo (bench/small_module.py).
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/small_module.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* media staticfiles
