@@ -337,7 +337,10 @@ def shared_set(entry_key, value):
 def request_scope(tags=(), keys=()):
     """Read the tokens of `tags` (and the entries at `keys`) in one round trip, and
     keep them, with every token and entry read later, until the scope ends."""
-    wanted = [token_key(tag) for tag in (*GLOBAL_TAGS, *tags)] + list(keys)
+    # A page's tags repeat some site-wide ones: ask for each key once.
+    wanted = list(
+        dict.fromkeys([*(token_key(tag) for tag in (*GLOBAL_TAGS, *tags)), *keys])
+    )
     # A dict of this scope's own: what the request adds must not outlive it.
     memo = dict(cache.get_many(wanted))
     if memo.get(token_key(EPOCH)):
