@@ -149,7 +149,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium through Playwright (never a downloaded browser)."""
+    """Headless Debian Chromium through Playwright (never a downloaded browser).
+
+    Every page it opens is audited with axe-core (WCAG 2.0/2.1 A and AA) after
+    each navigation and before it closes: tests/browser/accessibility.py."""
     if not shutil.which(CHROMIUM):
         if IN_CI:
             pytest.fail(f"{CHROMIUM} is missing (CI=true)")
@@ -158,10 +161,12 @@ def browser():
     # database calls happen in its own thread, so this only unblocks fixtures.
     from playwright.sync_api import sync_playwright
 
+    from tests.browser.accessibility import audited_navigation
+
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
-        with sync_playwright() as playwright:
+        with sync_playwright() as playwright, audited_navigation():
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )

@@ -50,10 +50,22 @@ def fill_title(page, title, slug):
 
 
 def publish(page):
-    """Open the footer's action menu and press Publish; wait for the explorer."""
+    """Open the footer's action menu and press Publish; wait for the explorer.
+
+    Should Wagtail refuse the form instead, fail with the errors it shows rather
+    than with a timeout."""
     page.locator("footer").get_by_role("button", name="More actions").click()
     page.locator('footer button[name="action-publish"]').click()
-    page.wait_for_url(re.compile(r"/admin/pages/\d+/$"), timeout=30000)
+    explorer = re.compile(r"/admin/pages/\d+/$")
+    refused = page.locator(".messages .error, .error-message, .help-critical")
+    for _ in range(300):
+        if explorer.search(page.url):
+            return
+        if refused.count():
+            texts = (" ".join(text.split()) for text in refused.all_inner_texts())
+            pytest.fail("Wagtail refused the page: " + " | ".join(texts))
+        page.wait_for_timeout(100)
+    pytest.fail(f"no explorer after publishing; still on {page.url}")
 
 
 def test_instructor_publishes_a_course_that_a_visitor_finds(
@@ -81,6 +93,11 @@ def test_instructor_publishes_a_course_that_a_visitor_finds(
     editor = page.locator(".public-DraftEditor-content").last
     editor.click()
     editor.type("The angles of a triangle add up to 180 degrees.")
+    # Draftail writes the block's hidden input a moment after the last key: wait
+    # for it, or the form would go without the text (a required block, refused).
+    expect(page.locator('input[name="body-0-value"]')).to_have_value(
+        re.compile("180 degrees")
+    )
     page.get_by_title("Insert a block").last.click()
     page.get_by_role("option", name="Image").click()
     page.get_by_role("button", name="Choose an image").last.click()
