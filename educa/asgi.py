@@ -10,9 +10,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "educa.settings.dev")
 # get_asgi_application() does, with Django's handler minus a thread per request.
 django.setup(set_prefix=False)
 
-from educa.handlers import SharedThreadASGIHandler  # noqa: E402
+from educa.handlers import PooledSyncASGIHandler  # noqa: E402
 
-django_asgi_app = SharedThreadASGIHandler()
+django_asgi_app = PooledSyncASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

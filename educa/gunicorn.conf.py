@@ -2,18 +2,18 @@
 
 ASGI because the chat's websockets share the server with the pages. Each worker is
 one process with one event loop; Django runs the (synchronous) middleware and views
-on one thread of that process, one request after another (educa/handlers.py), so
-throughput scales with processes, not threads. Settings come from the environment
-so the same file serves a laptop and a production machine.
+on a small pool of threads of that process (`HTTP_THREADS`, educa/handlers.py),
+apart from the thread of the chat's database calls. Python runs one thread at a
+time, so throughput scales with processes; the threads keep a slow request from
+holding up the others. Settings come from the environment so the same file serves
+a laptop and a production machine.
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# One worker per core: measured on 2 cores (bench/README.md), 2 workers served an
-# enrolled student's module page at 430 req/s against 410-420 for 3 and 440 for 4,
-# with a p99 of 75 ms against 90-120 ms (more processes only contend for the CPU).
+# One worker per core: more processes only contend for the CPU (bench/README.md).
 # Without Redis the cache is each process's own memory, and a change published
 # through one worker would not reach another's cache: then one worker, unless
 # WEB_CONCURRENCY says otherwise.
@@ -41,7 +41,7 @@ def post_fork(server, worker):
 
     Django, Wagtail and their modules are hundreds of thousands of objects that live
     as long as the process; without this, each full collection walks them all and a
-    request that triggers one waits tens of milliseconds (the p99 of bench/run.py).
+    request that triggers one waits for the walk (it shows in bench/run.py's p99).
     """
     import gc
 
@@ -51,7 +51,7 @@ def post_fork(server, worker):
     # Django keeps its cache objects per asyncio context, and each request runs in a
     # task of its own: made there, a request's cache object (with django-redis, a
     # client and a Redis connection wrapper) would die with it and the next request
-    # build another, a tenth of a module page's time. Made here, in the context every
+    # build another, at a cost bench/run.py sees. Made here, in the context every
     # request task copies, the worker's requests share one.
     for alias in caches:
         caches[alias]

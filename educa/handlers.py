@@ -1,4 +1,4 @@
-"""Django's ASGI handler, serving each request in one hop to one long-lived thread.
+"""Django's ASGI handler, serving each request in one hop to a thread of a small pool.
 
 Django's `ASGIHandler` is built for async middleware and views. Ours are all
 synchronous, and with them it wraps every request in a new asgiref
@@ -9,30 +9,55 @@ serving a cached page (bench/README.md).
 
 This handler loads the middleware as the WSGI handler does and runs the whole
 synchronous cycle, `request_started`, middleware, view and `request_finished`, in one
-`sync_to_async` call on asgiref's shared thread: what a gunicorn sync worker does per
-request, while the event loop stays free for websockets and for reading and writing
-sockets. Concurrency comes from worker processes (`WEB_CONCURRENCY`), as for any
-Django deployment.
+`sync_to_async` call on a thread of the worker's own pool (`HTTP_THREADS`): what a
+gunicorn threaded worker does per request, while the event loop stays free for
+websockets and for reading and writing sockets. The pool is not asgiref's shared
+thread, where the chat's database calls run (`database_sync_to_async`): a page
+being rendered never holds a chat message up in a queue, and a slow request (a
+password hash at sign-up, a publish) leaves the worker's other threads serving.
+
+What it takes from Django's `ASGIHandler` (no public API turns an ASGI scope into
+a request and a response into ASGI messages): `read_body`, `create_request`,
+`send_response` and `chunk_size`. tests/test_asgi_handler.py breaks when they change.
 """
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.core.handlers.base import BaseHandler
 from django.http import FileResponse
 from django.urls import set_script_prefix
 
 
-class SharedThreadASGIHandler(ASGIHandler):
-    def __init__(self):
-        BaseHandler.__init__(self)
+def http_threads():
+    """Threads serving HTTP in each worker process: `HTTP_THREADS`, 4 by default."""
+    try:
+        return max(1, int(os.environ.get("HTTP_THREADS", "4")))
+    except ValueError:
+        return 4
+
+
+class PooledSyncASGIHandler(ASGIHandler):
+    def __init__(self, threads=None):
+        super().__init__()
+        # Django's loads the middleware for async; ours are synchronous and run in
+        # one synchronous chain, as under WSGI.
         self.load_middleware(is_async=False)
+        self.threads = threads or http_threads()
+        self.executor = ThreadPoolExecutor(
+            max_workers=self.threads, thread_name_prefix="http"
+        )
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP, not {scope['type']}.")
         await self.handle(scope, receive, send)
+
+    def in_pool(self, func):
+        return sync_to_async(func, thread_sensitive=False, executor=self.executor)
 
     async def handle(self, scope, receive, send):
         """Django's `handle`, with everything synchronous in one crossing.
@@ -50,14 +75,12 @@ class SharedThreadASGIHandler(ASGIHandler):
             return
         set_script_prefix(get_script_prefix(scope))
         try:
-            response = await sync_to_async(self.respond, thread_sensitive=True)(
-                scope, body_file
-            )
+            response = await self.in_pool(self.respond)(scope, body_file)
             try:
                 await self.send_response(response, send)
             finally:
                 if response.streaming:
-                    await sync_to_async(response.close, thread_sensitive=True)()
+                    await self.in_pool(response.close)()
         finally:
             body_file.close()
 
@@ -66,7 +89,6 @@ class SharedThreadASGIHandler(ASGIHandler):
         request, response = self.create_request(scope, body_file)
         if request is not None:
             response = self.get_response(request)
-            response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
         if not response.streaming:

@@ -9,13 +9,12 @@ response cache) may keep; pages purge it through `wagtail.contrib.frontend_cache
 import functools
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from sitecache import tags, wagtail_sites
-from sitecache.pages import cacheable_query, current_page_tags, site_key
+from sitecache.pages import cacheable_query, current_page_tags, request_host, site_key
 from sitecache.sessions import cache_key_for
 
 
@@ -108,30 +107,19 @@ class RequestCacheMiddleware:
             user_pk = tags.session_users.get(session_key)
             if user_pk is not None:
                 wanted_tags += tags.user_tags(user_pk)
-        address = (
-            request.get_host() if self.host_allowed(request) else "",
-            request.path,
-        )
+        address = (request_host(request) or "", request.path)
         wanted_tags += tags.path_tags.get(address) or []
         with tags.request_scope(wanted_tags, keys):
-            response = self.respond(request)
+            response = self.respond(request, address)
             shown = current_page_tags()
             if shown is not None:
                 tags.path_tags.put(address, shown)
             return response
 
-    @staticmethod
-    def host_allowed(request):
-        try:
-            request.get_host()
-        except DisallowedHost:
-            return False  # answered 400 further in
-        return True
-
-    def respond(self, request):
+    def respond(self, request, address):
         if not self.may_share(request):
             return self.get_response(request)
-        shown = tags.path_tags.get((request.get_host(), request.path))
+        shown = tags.path_tags.get(address)
         key = None if shown is None else self.key_for(request, shown)
         if key is not None:
             stored = tags.shared_get(key)
@@ -165,7 +153,9 @@ class RequestCacheMiddleware:
         cookies = request.COOKIES
         if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
             return False
-        return self.host_allowed(request) and cacheable_query(request) is not None
+        return (
+            request_host(request) is not None and cacheable_query(request) is not None
+        )
 
     @staticmethod
     def key_for(request, shown):
@@ -174,7 +164,7 @@ class RequestCacheMiddleware:
             "response",
             [
                 request.scheme,
-                request.get_host(),
+                request_host(request),
                 request.path,
                 cacheable_query(request),
             ],
@@ -208,14 +198,12 @@ class CachedSiteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith(("/static/", "/api/")):
-            try:
-                host = request.get_host()
-            except DisallowedHost:
-                host = None  # answered 400 by CommonMiddleware
-            if host is not None:
-                site = tags.shared_get(site_key(request))
-                if site is not None:
-                    wagtail_sites.set_site_for_request(request, site)
-                    request.site_from_cache = True
+        # A refused host (request_host None) is answered 400 further in.
+        if not request.path_info.startswith(("/static/", "/api/")) and request_host(
+            request
+        ):
+            site = tags.shared_get(site_key(request))
+            if site is not None:
+                wagtail_sites.set_site_for_request(request, site)
+                request.site_from_cache = True
         return self.get_response(request)

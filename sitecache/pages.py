@@ -18,6 +18,7 @@ The receivers are connected by `SitecacheConfig.ready()`.
 
 import contextvars
 
+from django.core.exceptions import DisallowedHost
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -129,9 +130,27 @@ def current_page_tags():
     return _page_tags.get()
 
 
+_UNSET = object()
+
+
+def request_host(request):
+    """`request.get_host()`, or None for a host ALLOWED_HOSTS refuses (answered 400
+    further in). Every key of a request names its host: validated once a request."""
+    host = getattr(request, "sitecache_host", _UNSET)
+    if host is _UNSET:
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            host = None
+        request.sitecache_host = host
+    return host
+
+
 def site_key(request):
     """The key of the site a request's host names (tokens read at its start)."""
-    return tags.key("site", [request.get_host(), request.get_port()], ["sites", "tree"])
+    return tags.key(
+        "site", [request_host(request), request.get_port()], ["sites", "tree"]
+    )
 
 
 def load_page(pk):

@@ -31,7 +31,7 @@ from django.http import HttpResponse
 from django.template import engines
 
 from sitecache import tags
-from sitecache.pages import cacheable_query
+from sitecache.pages import cacheable_query, request_host
 
 # The context variable that switches `{% peruser %}` to leaving markers; holds the
 # markers' nonce and the list of parts' templates, in order.
@@ -80,7 +80,7 @@ def shell_key(request, page):
         "page-shell",
         [
             request.scheme,
-            request.get_host(),
+            request_host(request),
             request.path,
             query,
             page.pk,

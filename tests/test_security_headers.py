@@ -1,12 +1,17 @@
 """Security headers: a strict Content-Security-Policy on our pages, a looser one only
 where Wagtail's admin and Swagger UI need it, and a Permissions-Policy."""
 
+import copy
 import re
 from pathlib import Path
 
 import pytest
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.conf import settings
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.urls import path
 from wagtail.embeds.models import Embed
 
 ROOT = Path(settings.BASE_DIR)
@@ -107,3 +112,74 @@ def test_video_embeds_render_without_an_inline_style():
     html = render_to_string("wagtailembeds/embed_frontend.html", {"embed": embed})
     assert "style=" not in html
     assert '<iframe src="https://www.youtube.com/embed/x">' in html
+
+
+# Views of this module's own URLconf (pytest.mark.urls below): django-csp's
+# decorators and a nonce, beside a response with no policy of its own.
+def plain_view(request):
+    return HttpResponse("plain")
+
+
+@csp_update({"img-src": ["https://images.example.org"]})
+def own_policy_view(request):
+    return HttpResponse("own")
+
+
+def nonce_view(request):
+    return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+
+urlpatterns = [
+    path("plain/", plain_view),
+    path("own/", own_policy_view),
+    path("nonce/", nonce_view),
+]
+
+
+@pytest.mark.urls(__name__)
+def test_a_view_with_its_own_policy_or_a_nonce_gets_its_own_header(client):
+    # The plain response's header is built once and copied from then on: neither
+    # the decorated view nor the nonce may get the copy.
+    for _ in range(2):
+        plain = directives(client.get("/plain/"))
+        assert plain["img-src"] == ["'self'", "data:"]
+    own = directives(client.get("/own/"))
+    assert own["img-src"] == ["'self'", "data:", "https://images.example.org"]
+    assert directives(client.get("/plain/")) == plain
+
+
+@pytest.mark.urls(__name__)
+def test_a_response_that_used_a_nonce_gets_it_in_its_header(client, settings):
+    # Our policy names no nonce (no inline script at all); one that did would get
+    # each response's own.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["script-src"] = ["'self'", NONCE]
+    settings.CONTENT_SECURITY_POLICY = policy
+    plain = directives(client.get("/plain/"))
+    assert plain["script-src"] == ["'self'"]
+    nonces = set()
+    for _ in range(2):
+        response = client.get("/nonce/")
+        nonce = re.search(r"nonce='([^']+)'", response.content.decode()).group(1)
+        assert directives(response)["script-src"] == ["'self'", f"'nonce-{nonce}'"]
+        nonces.add(nonce)
+    assert len(nonces) == 2
+    assert directives(client.get("/plain/")) == plain
+
+
+@pytest.mark.urls(__name__)
+def test_a_changed_policy_setting_is_used_at_once(client, settings):
+    assert directives(client.get("/plain/"))["object-src"] == ["'none'"]
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["object-src"] = ["'self'"]
+    settings.CONTENT_SECURITY_POLICY = policy
+    assert directives(client.get("/plain/"))["object-src"] == ["'self'"]
+
+
+@pytest.mark.django_db
+def test_a_page_from_the_response_cache_carries_the_security_headers(client, catalog):
+    first = client.get("/courses/")
+    again = client.get("/courses/")
+    assert (first["X-Educa-Cache"], again["X-Educa-Cache"]) == ("miss", "hit")
+    for header in ("Content-Security-Policy", "Permissions-Policy"):
+        assert again[header] == first[header]

@@ -103,15 +103,15 @@ if USING_POSTGRES:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Outside the page cache, so cached answers carry the headers too (educa.security).
-    "educa.security.PathCSPMiddleware",
-    "educa.security.PermissionsPolicyMiddleware",
     # Per-user decorations of shared HTML (sitecache.decorations): markers left in
     # any response, cached ones included, are filled here; a user's inside the
     # request's cache scope, below.
     "sitecache.decorations.DecorationMiddleware",
     # One cache round trip to start; whole anonymous pages (sitecache.middleware).
     "sitecache.middleware.RequestCacheMiddleware",
+    # Inside the page cache: a cached page is stored with its headers (educa.security).
+    "educa.security.PathCSPMiddleware",
+    "educa.security.PermissionsPolicyMiddleware",
     "sitecache.decorations.UserDecorationMiddleware",
     # Outside the session and messages middleware so it sees the cookies they set.
     "sitecache.middleware.CacheHeadersMiddleware",
