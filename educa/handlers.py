@@ -33,11 +33,13 @@ from django.urls import set_script_prefix
 
 
 def http_threads():
-    """Threads serving HTTP in each worker process: `HTTP_THREADS`, 4 by default."""
+    """Threads serving HTTP in each worker process: `HTTP_THREADS`, 2 by default
+    (one computes while the other waits for the database or the cache; more only
+    share the interpreter's one running thread: bench/README.md)."""
     try:
-        return max(1, int(os.environ.get("HTTP_THREADS", "4")))
+        return max(1, int(os.environ.get("HTTP_THREADS", "2")))
     except ValueError:
-        return 4
+        return 2
 
 
 class PooledSyncASGIHandler(ASGIHandler):
