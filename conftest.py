@@ -191,10 +191,15 @@ def page(browser):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: ids are reused after a rollback, so a
-    fragment cached by one test must never answer another."""
+    fragment cached by one test must never answer another. The process's hints
+    (which tags a request read last time) go too: a test counts round trips."""
     from django.core.cache import cache
 
+    from sitecache import tags
+
     cache.clear()
+    for hints in (tags.session_users, tags.path_tags, tags.user_page_tags):
+        hints.clear()
     yield
 
 

@@ -1,5 +1,5 @@
 """The request's side of the site cache: one round trip to start, whole anonymous
-pages, response headers, the site of a host.
+pages, a logged-in user's pages, response headers, the site of a host.
 
 An optional front cache (nginx `proxy_cache`, see deploy/) holds whole anonymous
 pages too. `CacheHeadersMiddleware` marks which responses it (and the app's own
@@ -7,11 +7,17 @@ response cache) may keep; pages purge it through `wagtail.contrib.frontend_cache
 """
 
 import functools
+import json
+import re
 
 from django.conf import settings
+from django.contrib import messages
+from django.db import connection
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.crypto import salted_hmac
 
 from sitecache import tags, wagtail_sites
 from sitecache.pages import cacheable_query, current_page_tags, request_host, site_key
@@ -101,13 +107,14 @@ class RequestCacheMiddleware:
     def __call__(self, request):
         wanted_tags = []
         keys = []
+        address = (request_host(request) or "", request.path)
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if session_key:
             keys.append(cache_key_for(session_key))
             user_pk = tags.session_users.get(session_key)
             if user_pk is not None:
                 wanted_tags += tags.user_tags(user_pk)
-        address = (request_host(request) or "", request.path)
+                wanted_tags += tags.user_page_tags.get((user_pk, *address)) or []
         wanted_tags += tags.path_tags.get(address) or []
         with tags.request_scope(wanted_tags, keys):
             response = self.respond(request, address)
@@ -207,3 +214,143 @@ class CachedSiteMiddleware:
                 wagtail_sites.set_site_for_request(request, site)
                 request.site_from_cache = True
         return self.get_response(request)
+
+
+class UserPageCacheMiddleware:
+    """A logged-in user's page, served again to that user while nothing it was made
+    from has changed.
+
+    A page response is stored only when it was made without the database: then
+    everything in it came from the request and from cache entries, each keyed by
+    the tokens of the tags it shows, and the tags read meanwhile (tags.tags_read)
+    are all it can depend on. It is stored under the tokens of those tags, the
+    user, the session's data and the address, and those tags are remembered as a
+    hint for the address; the next request reads their tokens with its first round
+    trip (RequestCacheMiddleware) and, if none has moved on, gets the stored page.
+    A change of anything shown (an enrollment, progress, a publish, the user
+    themself) replaces a token and the page is made again, from its checks on.
+
+    Never for: anything but GET, a page not served by Wagtail, an XHR or preview,
+    a request with messages to show (they are shown once), a response that sets
+    a cookie or changed the session. CSRF tokens are not stored: each is replaced
+    by a marker, and each answer gets a fresh one (`get_token`), as if rendered.
+    Per-user decorations are filled further out, on every answer.
+    """
+
+    HEADER = RequestCacheMiddleware.HEADER
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self.may_share(request):
+            return self.get_response(request)
+        parts = self.parts(request)
+        address = user_page_address(
+            request.user.pk, request_host(request), request.path
+        )
+        read_last_time = tags.user_page_tags.get(address)
+        if read_last_time is not None:
+            stored = tags.shared_get(tags.key("user-page", parts, read_last_time))
+            if stored is not None:
+                return self.answer(request, stored)
+        queries = QueryCounter()
+        with connection.execute_wrapper(queries):
+            response = self.get_response(request)
+        if queries.count == 0 and self.storable(request, response):
+            read = tags.tags_read()
+            stored = (
+                response.status_code,
+                list(response.items()),
+                CSRF_INPUT.sub(
+                    csrf_marker(), response.content.decode(response.charset)
+                ),
+            )
+            tags.shared_set(tags.key("user-page", parts, read), stored)
+            tags.user_page_tags.put(address, read)
+            response[self.HEADER] = "user-miss"
+        return response
+
+    @staticmethod
+    def may_share(request):
+        user = getattr(request, "user", None)
+        return (
+            request.method == "GET"
+            and user is not None
+            and user.is_authenticated
+            and serves_public_pages(request.path_info)
+            and request.headers.get("x-requested-with") != "XMLHttpRequest"
+            and request_host(request) is not None
+            and cacheable_query(request) is not None
+            and not len(messages.get_messages(request))
+        )
+
+    @staticmethod
+    def parts(request):
+        session = json.dumps(dict(request.session.items()), sort_keys=True, default=str)
+        return [
+            request.scheme,
+            request_host(request),
+            request.path,
+            cacheable_query(request),
+            request.user.pk,
+            session,
+        ]
+
+    @staticmethod
+    def storable(request, response):
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.session.modified
+            and response.get("Content-Type", "").startswith("text/html")
+            and not getattr(request, "is_preview", False)
+        )
+
+    def answer(self, request, stored):
+        status, headers, content = stored
+        token = get_token(request)  # renews the CSRF cookie, as a rendering does
+        html = content.replace(csrf_marker(), CSRF_INPUT_HTML.format(token=token))
+        response = HttpResponse(html, status=status)
+        for name, value in headers:
+            response[name] = value
+        response[self.HEADER] = "user-hit"
+        return response
+
+
+def user_page_address(user_pk, host, path):
+    """The hint's key (tags.user_page_tags) of a user's page at an address; the
+    first round trip (RequestCacheMiddleware) reads the tokens it names."""
+    return (user_pk, host or "", path)
+
+
+class QueryCounter:
+    """A database execute wrapper (Django's public hook) that counts queries."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+# What Django's {% csrf_token %} writes (tests/test_user_page_cache.py checks it).
+CSRF_INPUT_HTML = '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+CSRF_INPUT = re.compile(
+    re.escape(CSRF_INPUT_HTML).replace(re.escape("{token}"), r"[A-Za-z0-9]+")
+)
+
+
+def csrf_marker():
+    """Where a stored page had a CSRF token: the same in every process (the pages
+    are shared), derived from SECRET_KEY so a page's own text cannot fake one, and
+    replaced before the page leaves."""
+    return _csrf_marker(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _csrf_marker(secret):
+    digest = salted_hmac("sitecache.middleware", "csrf", secret=secret).hexdigest()
+    return f"<!--csrf:{digest[:32]}-->"

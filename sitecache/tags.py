@@ -352,6 +352,20 @@ def request_scope(tags=(), keys=()):
         _request_memo.reset(scope)
 
 
+def tags_read():
+    """The tags whose tokens this request has read so far (those its first round
+    trip fetched included), but the epoch, which every key names anyway."""
+    memo = _request_memo.get()
+    if memo is None:
+        return []
+    prefix = token_key("")
+    return sorted(
+        key[len(prefix) :]
+        for key in memo
+        if key.startswith(prefix) and key != token_key(EPOCH)
+    )
+
+
 def prefetched(entry_key):
     """An entry read with this request's first round trip (or _MISSING)."""
     memo = _request_memo.get()
@@ -382,8 +396,14 @@ class Hints:
             if len(self.entries) > self.max_entries:
                 self.entries.popitem(last=False)
 
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
 
 # Which user each recently seen session names (filled by sitecache.sessions).
 session_users = Hints(max_entries=20_000)
 # Which tags the page at an address showed (filled by sitecache.pages).
 path_tags = Hints(max_entries=20_000)
+# Which tags a user's page at an address was made from (sitecache.middleware).
+user_page_tags = Hints(max_entries=20_000)

@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A user's page again while nothing it shows has changed (sitecache.middleware).
+    "sitecache.middleware.UserPageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "learning.middleware.PageEditPermissionMiddleware",
     "sitecache.middleware.CachedSiteMiddleware",
