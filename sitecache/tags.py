@@ -343,10 +343,14 @@ def request_scope(tags=(), keys=()):
     )
     # A dict of this scope's own: what the request adds must not outlive it.
     memo = dict(cache.get_many(wanted))
-    if memo.get(token_key(EPOCH)):
-        epoch_hint.value = memo[token_key(EPOCH)]
     scope = _request_memo.set(memo)
     try:
+        if memo.get(token_key(EPOCH)):
+            epoch_hint.value = memo[token_key(EPOCH)]
+        else:
+            # A new epoch (an empty cache, an outage over): made now, so that what
+            # the request stores (its session first) is keyed by it.
+            epoch()
         yield memo
     finally:
         _request_memo.reset(scope)

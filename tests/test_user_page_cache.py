@@ -8,6 +8,7 @@ import re
 import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
 from django.template import engines
@@ -160,3 +161,13 @@ def test_logging_out_ends_it(student_client, module):
     response, _ = get(student_client, module.url)
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_from_an_empty_cache_the_second_request_needs_no_query(student_client, module):
+    # The session is stored under the epoch the first request starts (and not under
+    # the one before the cache was emptied), so the second finds it.
+    cache.clear()
+    get(student_client, module.url)
+    second, queries = get(student_client, module.url)
+    assert second.status_code == 200
+    assert queries == 0
