@@ -11,6 +11,10 @@ demo of bench/run.py, seeded once and reused) and ports:
                      --threads), websockets on the same workers
   stock              the same workers, HTTP through Django's own ASGIHandler
                      (django.core.asgi.get_asgi_application)
+  pooled-split       make serve's workers for the pages, websockets on a
+                     uvicorn process of their own (gunicorn, one uvicorn worker,
+                     educa.asgi), as nginx would route `/ws/`
+  pooled-split-nice  the same with the page workers at a lower CPU priority
   wsgi-gthread       gunicorn gthread workers (--threads) serving educa.wsgi;
                      websockets on a uvicorn process of their own (gunicorn, one
                      uvicorn worker, educa.asgi)
@@ -105,10 +109,14 @@ def mode_commands(mode, port, ws_port, args):
     if mode == "stock":
         app = "bench.server_modes:asgi_app('stock')"
         return [*gunicorn, *bind, "-k", UVICORN_WORKER, app], None
-    worker = ["-k", "gthread", "--threads", str(args.threads)]
     # "-nice": the pages' processes yield the CPU to the chat's when both want it.
     nice = ["nice", "-n", str(args.nice)] if mode.endswith("-nice") else []
-    http = [*nice, *gunicorn, *bind, *worker, "educa.wsgi:application"]
+    if mode.startswith("pooled-split"):
+        asgi = ["-k", UVICORN_WORKER, "educa.asgi:application"]
+        http = [*nice, *gunicorn, *bind, *asgi]
+    else:
+        worker = ["-k", "gthread", "--threads", str(args.threads)]
+        http = [*nice, *gunicorn, *bind, *worker, "educa.wsgi:application"]
     websockets = [
         GUNICORN, "-c", CONFIG, "-w", str(args.ws_workers),
         "-b", f"127.0.0.1:{ws_port}", "-k", UVICORN_WORKER, "educa.asgi:application",
@@ -119,6 +127,8 @@ def mode_commands(mode, port, ws_port, args):
 MODE_LABELS = {
     "pooled": "(a) make serve: PooledSyncASGIHandler (uvicorn workers)",
     "stock": "(b) Django's ASGIHandler (uvicorn workers)",
+    "pooled-split": "(a') make serve's workers for pages; /ws/ on uvicorn",
+    "pooled-split-nice": "(a') the same, page workers niced; /ws/ on uvicorn",
     "wsgi-gthread": "(c) WSGI, gunicorn gthread workers; /ws/ on uvicorn",
     "wsgi-gthread-nice": "(c') WSGI gthread workers, niced; /ws/ on uvicorn",
 }
