@@ -20,7 +20,13 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
 
 from sitecache import tags, wagtail_sites
-from sitecache.pages import cacheable_query, current_page_tags, request_host, site_key
+from sitecache.pages import (
+    cacheable_query,
+    current_page_tags,
+    forget_page_tags,
+    request_host,
+    site_key,
+)
 from sitecache.sessions import cache_key_for
 
 
@@ -105,6 +111,7 @@ class RequestCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        forget_page_tags()
         wanted_tags = []
         keys = []
         address = (request_host(request) or "", request.path)
@@ -114,7 +121,8 @@ class RequestCacheMiddleware:
             user_pk = tags.session_users.get(session_key)
             if user_pk is not None:
                 wanted_tags += tags.user_tags(user_pk)
-                wanted_tags += tags.user_page_tags.get((user_pk, *address)) or []
+                page_hint = user_page_address(user_pk, *address)
+                wanted_tags += tags.user_page_tags.get(page_hint) or []
         wanted_tags += tags.path_tags.get(address) or []
         with tags.request_scope(wanted_tags, keys):
             response = self.respond(request, address)
@@ -223,10 +231,12 @@ class UserPageCacheMiddleware:
     A page response is stored only when it was made without the database: then
     everything in it came from the request and from cache entries, each keyed by
     the tokens of the tags it shows, and the tags read meanwhile (tags.tags_read)
-    are all it can depend on. It is stored under the tokens of those tags, the
-    user, the session's data and the address, and those tags are remembered as a
-    hint for the address; the next request reads their tokens with its first round
-    trip (RequestCacheMiddleware) and, if none has moved on, gets the stored page.
+    are all it can depend on. It is stored under the tokens of those tags as the
+    request read them (not when one was replaced meanwhile or awaits a
+    replacement: tags.key_as_read), the user, the session's data and the address,
+    and those tags are remembered as a hint for the address; the next request
+    reads their tokens with its first round trip (RequestCacheMiddleware) and, if
+    none has moved on, gets the stored page.
     A change of anything shown (an enrollment, progress, a publish, the user
     themself) replaces a token and the page is made again, from its checks on.
 
@@ -259,16 +269,17 @@ class UserPageCacheMiddleware:
             response = self.get_response(request)
         if queries.count == 0 and self.storable(request, response):
             read = tags.tags_read()
-            stored = (
-                response.status_code,
-                list(response.items()),
-                CSRF_INPUT.sub(
-                    csrf_marker(), response.content.decode(response.charset)
-                ),
-            )
-            tags.shared_set(tags.key("user-page", parts, read), stored)
-            tags.user_page_tags.put(address, read)
-            response[self.HEADER] = "user-miss"
+            key = tags.key_as_read("user-page", parts, read)
+            if key is not None:
+                html = response.content.decode(response.charset)
+                stored = (
+                    response.status_code,
+                    list(response.items()),
+                    CSRF_INPUT.sub(csrf_marker(), html),
+                )
+                tags.shared_set(key, stored)
+                tags.user_page_tags.put(address, read)
+                response[self.HEADER] = "user-miss"
         return response
 
     @staticmethod
@@ -322,7 +333,7 @@ class UserPageCacheMiddleware:
 def user_page_address(user_pk, host, path):
     """The hint's key (tags.user_page_tags) of a user's page at an address; the
     first round trip (RequestCacheMiddleware) reads the tokens it names."""
-    return (user_pk, host or "", path)
+    return (str(user_pk), host or "", path)  # sessions name the pk as a string
 
 
 class QueryCounter:

@@ -130,6 +130,12 @@ def current_page_tags():
     return _page_tags.get()
 
 
+def forget_page_tags():
+    """At a request's start: no page yet (a thread serving requests one after
+    another, as under WSGI, keeps its context between them)."""
+    _page_tags.set(None)
+
+
 _UNSET = object()
 
 

@@ -54,6 +54,8 @@ _MISSING = object()
 
 # Within a request: the tokens read and the entries used (see request_scope).
 _request_memo = contextvars.ContextVar("sitecache_memo", default=None)
+# In a request's memo: the tags whose tokens it replaced (see key_as_read).
+_REPLACED = "sitecache:replaced-in-this-request"
 
 # Tags whose replacement failed (cache unreachable): replaced again before this
 # process reads them, and by a timer meanwhile, so entries written before an outage
@@ -141,6 +143,7 @@ def replace(tag):
     memo = _request_memo.get()
     if memo is not None:
         memo[key] = new
+        memo.setdefault(_REPLACED, set()).add(tag)
     # A failed write is silent (the backend answers outages); read it back to know.
     if cache.get(key) == new:
         pending_replacements.discard(tag)
@@ -237,6 +240,31 @@ def key(name, parts, tags):
     tags = sorted(set(tags))
     tokens = stored_tokens([EPOCH, *tags])
     epoch_hint.value = tokens[EPOCH]
+    return _entry_key(name, parts, tags, tokens)
+
+
+def key_as_read(name, parts, tags):
+    """The key of entry `name` for a value made *before* its key is asked for (a
+    whole response), from the tokens this request read, as it read them: `key`
+    would replace a token awaiting replacement and key the value by the new one.
+    None, and the value must not be stored, when a tag's token was not read, was
+    replaced during the request or awaits a replacement (what the value was made
+    from may have missed an invalidation)."""
+    memo = _request_memo.get()
+    if memo is None:
+        return None
+    tags = sorted(set(tags))
+    replaced = memo.get(_REPLACED, ())
+    tokens = {}
+    for tag in [EPOCH, *tags]:
+        token = memo.get(token_key(tag))
+        if token is None or tag in replaced or tag in pending_replacements:
+            return None
+        tokens[tag] = token
+    return _entry_key(name, parts, tags, tokens)
+
+
+def _entry_key(name, parts, tags, tokens):
     version = hashlib.sha256(
         "\0".join(f"{tag}={tokens[tag]}" for tag in [EPOCH, *tags]).encode()
     ).hexdigest()[:24]

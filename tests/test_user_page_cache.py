@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from classroom.models import Enrollment, ModuleCompletion
 from demo.factories import UserFactory
 from learning.models import ModulePage
+from sitecache import tags
 from sitecache.middleware import CSRF_INPUT, RequestCacheMiddleware
 
 HEADER = RequestCacheMiddleware.HEADER
@@ -171,3 +172,50 @@ def test_from_an_empty_cache_the_second_request_needs_no_query(student_client, m
     second, queries = get(student_client, module.url)
     assert second.status_code == 200
     assert queries == 0
+
+
+def test_a_page_is_never_stored_under_a_token_it_was_not_made_from(
+    student_client, module, enrolled, monkeypatch
+):
+    """A replacement that failed in another thread (a cache blip while the student
+    left) lands while this request renders: the page it made from the old token is
+    not stored, let alone under a new one (which would clear the retry)."""
+    warm(student_client, module.url)
+    with monkeypatch.context() as blip:
+        blip.setattr(cache, "set", lambda *args, **kwargs: False)
+        blip.setattr(cache, "add", lambda *args, **kwargs: False)
+        Enrollment.objects.filter(student=enrolled).delete()
+    tags.retry_timer.cancel()
+    failed = set(tags.pending_replacements)
+    assert tags.user_tag("enrollments", enrolled.pk) in failed
+    tags.pending_replacements.clear()
+    tags_read = tags.tags_read
+
+    def read_as_the_other_thread_fails():
+        tags.pending_replacements.update(failed)
+        return tags_read()
+
+    monkeypatch.setattr(tags, "tags_read", read_as_the_other_thread_fails)
+    tags.user_page_tags.clear()
+    during, _ = get(student_client, module.url)
+    assert during.get(HEADER) != "user-miss"  # not stored
+    monkeypatch.setattr(tags, "tags_read", tags_read)
+    after, _ = get(student_client, module.url)
+    assert after.status_code == 302  # the student left: sent to the course page
+
+
+def test_a_hit_asks_the_cache_once(student_client, module, monkeypatch):
+    """The tokens the stored page names come with the first round trip (the hint
+    is found by the user the session names)."""
+    warm(student_client, module.url)
+    get_many = cache.get_many
+    asked = []
+
+    def spy(keys, *args, **kwargs):
+        asked.append(list(keys))
+        return get_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", spy)
+    response, _ = get(student_client, module.url)
+    assert response[HEADER] == "user-hit"
+    assert len(asked) == 1, asked
