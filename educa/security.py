@@ -15,7 +15,9 @@ from django.http import HttpResponse
 from django.utils.functional import cached_property
 
 # What a response or its view sets to have a policy of its own (django-csp's
-# decorators) or none at all.
+# decorators) or none at all. django-csp has no public way to ask this, nor whether
+# a nonce was used (`request._csp_nonce`); tests/test_security_headers.py fails if
+# these names change (a decorated view or a nonce would get the shared header).
 OWN_POLICY_ATTRIBUTES = (
     "_csp_config",
     "_csp_update",
