@@ -7,7 +7,8 @@ timeout. This backend answers a failed call with a fresh default, stops calling
 Redis for `COOLDOWN_SECONDS` after a failure (a circuit breaker: while it is open,
 pages are built from the database at full speed), and sends `cache_unavailable` so
 that what depends on the cache's contents (sitecache.tags) can treat everything
-stored before the outage as suspect once Redis returns.
+stored before the outage as suspect once Redis returns. A restart is an outage too,
+even for a process that sent nothing while Redis was down (see `on_connect`).
 """
 
 import contextlib
@@ -23,7 +24,8 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-# Sent (with `location`) when a call fails while the breaker was closed.
+# Sent (with `location`) when a call fails while the breaker was closed, or when a
+# new connection finds the server restarted.
 cache_unavailable = Signal()
 
 FAILURES = (ConnectionInterrupted, RedisError, OSError)
@@ -113,12 +115,71 @@ def guarded(name, fallback):
     return call
 
 
+class RunIds:
+    """The run_id (new at each start) of each Redis server this process talked to."""
+
+    def __init__(self):
+        self.seen = {}
+        self.lock = threading.Lock()
+
+    def restarted(self, address, run_id):
+        """Record `run_id`; True if the server at `address` had another one."""
+        with self.lock:
+            previous = self.seen.get(address)
+            self.seen[address] = run_id
+        return previous is not None and previous != run_id
+
+
+run_ids = RunIds()
+
+
+def on_connect(connection):
+    """redis-py's hook for each new connection (`redis_connect_func`).
+
+    A pooled connection whose server went away reconnects on its next use without
+    an error. A Redis restarted with its data (AOF) would then go unnoticed by a
+    process that sent it nothing while it was down, and that process would use the
+    entries that another process failed to invalidate meanwhile. So each new
+    connection reads the server's run_id; a new one is an outage just over.
+    """
+    connection.on_connect()
+    connection.send_command("INFO", "server")
+    info = connection.read_response()
+    if isinstance(info, bytes):
+        info = info.decode()
+    run_id = next(
+        (
+            line.partition(":")[2].strip()
+            for line in str(info).splitlines()
+            if line.startswith("run_id:")
+        ),
+        None,
+    )
+    address = (
+        getattr(connection, "host", None),
+        getattr(connection, "port", None),
+        getattr(connection, "path", None),
+    )
+    if run_id and run_ids.restarted(address, run_id):
+        logger.warning("Redis at %s restarted: its entries are suspect", address)
+        cache_unavailable.send(sender=ResilientRedisCache, location=address)
+
+
 class ResilientRedisCache(RedisCache):
     """A Redis cache that degrades to "nothing cached" on any failure."""
 
     COOLDOWN_SECONDS = 2.0
 
     def __init__(self, server, params):
+        options = params.get("OPTIONS", {})
+        pool_kwargs = {
+            **options.get("CONNECTION_POOL_KWARGS", {}),
+            "redis_connect_func": on_connect,
+        }
+        params = {
+            **params,
+            "OPTIONS": {**options, "CONNECTION_POOL_KWARGS": pool_kwargs},
+        }
         super().__init__(server, params)
         self.location = server
 

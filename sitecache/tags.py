@@ -371,6 +371,11 @@ def request_scope(tags=(), keys=()):
     )
     # A dict of this scope's own: what the request adds must not outlive it.
     memo = dict(cache.get_many(wanted))
+    if EPOCH in pending_replacements:
+        # The cache was away (or restarted) since this process last read it, and
+        # its timer has not yet made the new epoch: nothing it just answered may be
+        # used (a session ended meanwhile, say); the epoch is replaced below.
+        memo.clear()
     scope = _request_memo.set(memo)
     try:
         if memo.get(token_key(EPOCH)):

@@ -261,3 +261,21 @@ def test_a_release_starts_a_new_epoch(client, course):
     before = tags.epoch()
     call_command("migrate", verbosity=0)
     assert tags.epoch() != before
+
+
+def test_nothing_the_cache_answers_before_a_due_new_epoch_is_used():
+    """Between an outage's end and its new epoch (the retry timer's next run) the
+    cache answers with entries that may have missed invalidations: a request's
+    first round trip (a session ended meanwhile, say) is dropped and the epoch
+    replaced before anything is read."""
+    entry = "sitecache:test:prefetched"
+    caches["default"].set(entry, "stored before the outage")
+    before = tags.epoch()
+    tags.pending_replacements.add(tags.EPOCH)
+    try:
+        with tags.request_scope(keys=[entry]):
+            assert tags.prefetched(entry) is tags._MISSING
+            assert tags.epoch() != before
+        assert tags.EPOCH not in tags.pending_replacements
+    finally:
+        tags.pending_replacements.discard(tags.EPOCH)

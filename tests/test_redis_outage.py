@@ -281,3 +281,23 @@ def test_a_hung_redis_is_left_alone_until_it_answers(
     assert len(calls) == 1, f"Redis was asked {len(calls)} times while hung"
     outages = [r for r in caplog.records if "Cache unavailable" in r.getMessage()]
     assert len(outages) == 1
+
+
+def test_a_restart_unseen_by_this_process_still_forgets_what_it_held(
+    client, course, enrolled, persistent_redis_server
+):
+    """Another worker handled the leave while Redis was down and could not replace
+    the token; this one sent nothing meanwhile. redis-py reconnects its pooled
+    connections without an error, so only the server's new run_id tells it that
+    Redis restarted with entries that may have missed an invalidation."""
+    server = persistent_redis_server
+    module = module_of(course)
+    client.force_login(enrolled)
+    assert client.get(module.url).status_code == 200  # cached: may see contents
+
+    server.kill()
+    enrolled.enrollments.all().delete()  # the other worker's write
+    forget_outage()  # ...and this process saw nothing of it
+    server.start()  # with the entries that still say "may see the contents"
+    assert client.get(module.url).status_code == 302, "access came back"
+    assert client.get(module.url).status_code == 302
