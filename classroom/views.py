@@ -192,6 +192,10 @@ class StudentModuleDoneView(LoginRequiredMixin, FormView):
             # Owners and superusers may read modules, but only students have progress.
             messages.info(self.request, "Enroll in this course to track your progress.")
             return redirect(course.url)
+        if module.completed_by_quiz:
+            # Its quiz decides, on a pass (assessment.quizzes).
+            messages.info(self.request, "Pass this module's quiz to complete it.")
+            return redirect(module.url)
         if form.cleaned_data["done"]:
             ModuleCompletion.objects.get_or_create(
                 student=user, module=module, defaults={"course": course}

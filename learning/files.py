@@ -14,6 +14,9 @@
   `..%2f`, `./`, `//` and backslashes are refused however they were spelled, and
   the file's real location (symlinks resolved) must lie inside the public folder
   it names.
+- Private files whose door is elsewhere (students' hand-ins, assessment): the
+  caller decides who may have one, `serve_private_file` delivers it the same way,
+  always as a download that no cache keeps.
 """
 
 import mimetypes
@@ -238,3 +241,32 @@ def public_media(request, path):
     if relative is None:
         raise Http404("No such public media file.")
     return serve(request, relative, document_root=settings.MEDIA_ROOT)
+
+
+def serve_private_file(request, field_file, filename, content_type=None):
+    """A stored file the caller has already decided `request.user` may have, as a
+    download: never inline (a hand-in is whatever its author uploaded) and never
+    kept by a browser's or proxy's cache.
+
+    The same delivery as the protected views above: X-Accel-Redirect in production,
+    otherwise streamed here with single ranges; a file missing from storage is 404.
+    """
+    content_type = (
+        content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    )
+    if settings.PROTECTED_FILES_ACCEL_PREFIX:
+        response = accel_redirect_response(field_file.name, content_type)
+    else:
+        try:
+            response = ranged_file_response(request, field_file, content_type)
+        except FileNotFoundError:
+            raise Http404("No such file.") from None
+    response["Cache-Control"] = "private, no-store"
+    # A plain fallback name for old clients; `filename*` carries the real one.
+    ascii_name = re.sub(r'[^\x20-\x7e]|["\\]', "", filename)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{ascii_name or "download"}"; '
+        f"filename*=UTF-8''{quote(filename)}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

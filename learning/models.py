@@ -7,6 +7,7 @@ order in the tree; a module's contents are the blocks of its body StreamField.
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import (
     Case,
@@ -226,10 +227,19 @@ class CoursePage(
         related_name="+",
     )
     created = models.DateTimeField(default=timezone.now, db_index=True)
+    pass_mark = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="The share of the course's graded points a student needs to pass, "
+        "in percent",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("overview"),
         FieldPanel("image"),
+        FieldPanel("pass_mark"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("overview"),
@@ -380,6 +390,15 @@ class ModulePage(
     def get_cache_tags(self):
         # Its outline of the course shows its siblings.
         return [*super().get_cache_tags(), f"below:{lineage(self)[-2]}"]
+
+    @cached_property
+    def completed_by_quiz(self):
+        """Whether passing a quiz of its body is what completes it (then there is
+        no "Mark as done": the assessment app marks it on a pass)."""
+        return any(
+            block.value.get("pass_to_complete")
+            for block in self.body.blocks_by_name("quiz")
+        )
 
     def search_text(self):
         """The body as the search index reads it.

@@ -66,7 +66,7 @@ class DemoCatalogueTests(TestCase):
         kinds = set()
         for module in ModulePage.objects.all():
             kinds.update(block.block_type for block in module.body)
-        assert kinds == {"text", "image", "file", "video"}
+        assert kinds == {"text", "image", "file", "video", "quiz", "assignment"}
         image = get_image_model().objects.first()
         assert image.width == 960 and image.file.size > 0
         document = get_document_model().objects.first()

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "sitecache",
     "learning",
     "classroom",
+    "assessment",
     "chat",
     "search",
     "demo",

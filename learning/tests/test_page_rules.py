@@ -63,7 +63,11 @@ class PageTreeRulesTests(WagtailPageTestCase):
             self.subject,
             CoursePage,
             nested_form_data(
-                {"title": "Geometry", "overview": rich_text("<p>Shapes.</p>")}
+                {
+                    "title": "Geometry",
+                    "overview": rich_text("<p>Shapes.</p>"),
+                    "pass_mark": "50",
+                }
             ),
         )
         course = CoursePage.objects.get(title="Geometry")

@@ -121,7 +121,12 @@ def test_instructor_cannot_edit_another_instructors_course(client, irene, tomas_
         f"/admin/pages/{tomas_course.pk}/edit/",
         method="post",
         data=nested_form_data(
-            {"title": "Hijacked", "slug": "geometry", "overview": rich_text("")}
+            {
+                "title": "Hijacked",
+                "slug": "geometry",
+                "overview": rich_text(""),
+                "pass_mark": "50",
+            }
         ),
     )
     tomas_course.refresh_from_db()
@@ -178,6 +183,7 @@ def test_instructor_creates_and_publishes_a_course_with_a_module(
                 "title": "Statistics",
                 "slug": "statistics",
                 "overview": rich_text("<p>Means and medians.</p>"),
+                "pass_mark": "50",
                 "action-publish": "action-publish",
             }
         ),

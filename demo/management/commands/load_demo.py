@@ -258,12 +258,24 @@ class Command(BaseCommand):
                 "value": {"media": video.pk, "url": "", "caption": "A short clip"},
             },
             {
-                "type": "text",
-                "value": "<p><b>Check yourself:</b> explain the main idea of this "
-                "course to a friend in three sentences.</p>",
+                "type": "assignment",
+                "value": {
+                    "title": "Explain it to a friend",
+                    "instructions": "<p>Explain the main idea of this course to a "
+                    "friend in three sentences, then hand in what you wrote.</p>",
+                    "due": None,
+                    "points": "10",
+                    "hand_in": "text",
+                    "file_types": "pdf, docx, odt, txt",
+                    "max_size": 5,
+                    "late": True,
+                },
             },
         ]
-        return [text, extra[position]]
+        body = [text, extra[position]]
+        if position == 2:
+            body.append({"type": "quiz", "value": practice_quiz(course_title)})
+        return body
 
     def publish(self, page):
         page.save_revision(user=page.owner).publish(user=page.owner)
@@ -367,6 +379,81 @@ class Command(BaseCommand):
         for username, password, *_ in USERS:
             self.stdout.write(f"  {username:<12} {password}")
         self.stdout.write("Site: http://127.0.0.1:8000/   Admin: /admin/")
+
+
+def practice_quiz(course_title):
+    """The exercise of "Watch and practise": one question of each kind."""
+
+    def choice(text, correct=False, feedback=""):
+        return {"text": text, "correct": correct, "feedback": feedback}
+
+    def question(kind, prompt, **value):
+        return {
+            "type": kind,
+            "value": {
+                "prompt": f"<p>{prompt}</p>",
+                "points": "1",
+                "feedback": "",
+                **value,
+            },
+        }
+
+    return {
+        "title": "Practice quiz",
+        "instructions": f"<p>Six quick questions on <i>{course_title}</i>. "
+        "Take it as often as you like: your best attempt counts.</p>",
+        "attempts": 0,
+        "time_limit": None,
+        "pass_mark": "60",
+        "grade_method": "highest",
+        "shuffle_questions": False,
+        "shuffle_choices": True,
+        "draw": None,
+        "feedback": "each",
+        "pass_to_complete": True,
+        "questions": [
+            question(
+                "single_choice",
+                "How should you take the modules of this course?",
+                choices=[
+                    choice("In order", True, "Yes: each builds on the one before."),
+                    choice("In any order", feedback="They build on each other."),
+                ],
+            ),
+            question(
+                "multiple_choice",
+                "Which are parts of a module?",
+                choices=[
+                    choice("An explanation", True),
+                    choice("A figure or a clip", True),
+                    choice("A final exam", feedback="There is none."),
+                ],
+                scoring="partial",
+            ),
+            question(
+                "true_false",
+                "Leaving a course deletes the modules you marked done.",
+                answer="false",
+                feedback="Your progress is kept if you enroll again.",
+            ),
+            question(
+                "short_text",
+                "What do you press when you have finished a module?",
+                accepted=["Mark as done", "mark done"],
+            ),
+            question(
+                "numeric",
+                "How many modules does this course have?",
+                value=str(len(MODULES)),
+                tolerance="0",
+            ),
+            question(
+                "ordering",
+                "Put the modules in order.",
+                items=[title for title, _summary in MODULES],
+            ),
+        ],
+    }
 
 
 def slug(text):

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from assessment import assignments, grades_views, quizzes
+
+urlpatterns = [
+    path(
+        "quiz/<int:module_id>/<str:block_id>/", quizzes.QuizView.as_view(), name="quiz"
+    ),
+    path("attempts/<int:pk>/", quizzes.AttemptView.as_view(), name="quiz_attempt"),
+    path(
+        "attempts/<int:pk>/save/",
+        quizzes.AttemptSaveView.as_view(),
+        name="quiz_attempt_save",
+    ),
+    path(
+        "assignments/<int:module_id>/<str:block_id>/",
+        assignments.AssignmentView.as_view(),
+        name="assignment",
+    ),
+    path(
+        "submissions/<int:pk>/<str:filename>",
+        assignments.submission_file,
+        name="submission_file",
+    ),
+    path("grades/", grades_views.StudentGradesView.as_view(), name="student_grades"),
+]
