@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, TextField, Value
 from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.views import View
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
@@ -40,6 +41,11 @@ from sitecache import tags
 
 # The grading screens' URL names, tried in turn (with the arguments each takes):
 # the page links to the first one that exists.
+# Characters of the staff's feedback a module page shows (the assignment's own
+# page and the grades page show it all).
+FEEDBACK_SHOWN = 280
+# Hand-ins a student may make of one assignment (each is kept, files and all).
+MAX_HAND_INS = 20
 GRADING_URLS = (("assessment_grades:queue", lambda item, course: [course.pk]),)
 
 
@@ -116,6 +122,14 @@ class AssignmentView(LoginRequiredMixin, TemplateView):
                 f"The due date ({when(due)}) has passed and this assignment does not "
                 "accept late work: nothing was handed in.",
             )
+        elif self.hand_ins_so_far() >= MAX_HAND_INS:
+            # Every hand-in is kept: without a cap one student could fill the
+            # disk that everyone's work is stored on.
+            form.add_error(
+                None,
+                f"You have handed in this assignment {MAX_HAND_INS} times, as often "
+                "as it can be: ask the course's staff if you need to hand in again.",
+            )
         if not form.is_valid():
             context = self.get_context_data(form=form)
             return self.render_to_response(context, status=400)
@@ -129,6 +143,13 @@ class AssignmentView(LoginRequiredMixin, TemplateView):
             messages.success(request, "Your work was handed in.")
         url = reverse("assignment", args=[item.module.pk, item.block_id])
         return HttpResponseRedirect(url, status=303)
+
+    def hand_ins_so_far(self):
+        return Submission.objects.filter(
+            student=self.request.user,
+            module=self.item.module,
+            block_id=self.item.block_id,
+        ).count()
 
     def hand_in(self, form, now, late):
         """A new Submission with its files; nothing is kept when any part fails."""
@@ -263,7 +284,8 @@ def assignment_points(module_pk):
 
 def marks_of(user_pk, module_pks, block_ids):
     """The student's latest hand-in and the grade that counts, per assignment:
-    two queries. ({(module, block): (submitted_at, late)}, {(module, block): points})"""
+    two queries: {(module, block): (submitted_at, late)}, {(module, block):
+    points}, {(module, block): the staff's written feedback}."""
     mine = {
         "student_id": user_pk,
         "module_id__in": module_pks,
@@ -279,25 +301,37 @@ def marks_of(user_pk, module_pks, block_ids):
         latest[(module, block)] = (submitted_at, late)
 
     # The staff's grade, and their overrides, newest last: the last one counts.
-    columns = ("m", "b", "p", "t", "o")
+    columns = ("m", "b", "p", "t", "o", "f")
     grades = AssignmentGrade.objects.filter(**mine).annotate(
-        m=F("module_id"), b=F("block_id"), p=F("points"), t=F("graded_at"), o=Value(0)
+        m=F("module_id"),
+        b=F("block_id"),
+        p=F("points"),
+        t=F("graded_at"),
+        o=Value(0),
+        f=F("feedback"),
     )
     overrides = GradeOverride.objects.filter(**mine).annotate(
-        m=F("module_id"), b=F("block_id"), p=F("points"), t=F("at"), o=Value(1)
+        m=F("module_id"),
+        b=F("block_id"),
+        p=F("points"),
+        t=F("at"),
+        o=Value(1),
+        f=Value("", output_field=TextField()),
     )
-    graded = {}
+    graded, feedback = {}, {}
     rows = (
         grades.order_by()
         .values_list(*columns)
         .union(overrides.order_by().values_list(*columns), all=True)
     )
-    for module, block, points, _at, _override in sorted(
+    for module, block, points, _at, override, text in sorted(
         rows, key=lambda row: (row[4], row[3])
     ):
         graded[(module, block)] = points
+        if not override and text:
+            feedback[(module, block)] = text
 
-    return latest, graded
+    return latest, graded, feedback
 
 
 def assignment_statuses(request, ids):
@@ -313,7 +347,7 @@ def assignment_statuses(request, ids):
     pairs = set(wanted.values())
     module_pks = {module for module, _block in pairs}
     block_ids = {block for _module, block in pairs}
-    latest, graded = tags.remember(
+    latest, graded, feedback = tags.remember(
         "assignment-marks",
         [user.pk, *sorted(f"{module}.{block}" for module, block in pairs)],
         lambda: marks_of(user.pk, module_pks, block_ids),
@@ -334,6 +368,11 @@ def assignment_statuses(request, ids):
                     '<span class="status-graded">Graded: {} / {}</span>',
                     points,
                     floatformat(out_of, "-2"),
+                )
+            if pair in feedback:
+                answer[each] += format_html(
+                    '<span class="status-feedback"> · Feedback: {}</span>',
+                    Truncator(feedback[pair]).chars(FEEDBACK_SHOWN),
                 )
         elif pair in latest:
             submitted_at, late = latest[pair]

@@ -149,6 +149,23 @@ def _shuffle_items(items, rng):
     return served[1:] + served[:1]
 
 
+def _serve_ids(question, rng):
+    """Choices and items stored without an id of their own have their position
+    for one (see _list_children), which would tell the right order of an ordering
+    question, or the order the author wrote the choices in: they are served under
+    an id of this attempt's own, the position kept as `source` for re-grading."""
+    for name in ("choices", "items"):
+        served = {}
+        for entry in question.get(name, []):
+            if not entry["id"].isdigit():
+                continue
+            token = f"{rng.getrandbits(48):012x}"
+            served[entry["id"]] = token
+            entry["source"], entry["id"] = entry["id"], token
+        if name == "items" and served:
+            question["order"] = [served.get(i, i) for i in question["order"]]
+
+
 def build_snapshot(quiz_value, rng):
     """The questions one attempt serves, from a QuizBlock's value and a
     `random.Random`: drawn, shuffled and with their answers (see the module's
@@ -174,6 +191,7 @@ def build_snapshot(quiz_value, rng):
             rng.shuffle(question["choices"])
         if kind == "ordering":
             question["items"] = _shuffle_items(question["items"], rng)
+        _serve_ids(question, rng)
         questions.append(question)
     return {"settings": quiz_settings(quiz_value), "questions": questions}
 
@@ -251,7 +269,9 @@ def _values(data, name):
         if isinstance(value, (int, float)):
             value = str(value)
         if isinstance(value, str):
-            values.append(value)
+            # A lone surrogate (valid JSON, "\ud800") is no text PostgreSQL's
+            # JSON can store: replaced, so the save never fails.
+            values.append(value.encode("utf-8", "replace").decode())
     return values
 
 
@@ -536,12 +556,18 @@ def _match(served, current):
     """For each served choice or item, the current one it is: the same id, else
     the same text among those not matched yet; None for one deleted since."""
     by_id = {c["id"]: c for c in current}
-    matched_ids = {s["id"] for s in served if s["id"] in by_id}
+
+    def source(entry):
+        # The block's id it was served for (snapshots before attempts had ids of
+        # their own served the block's).
+        return entry.get("source", entry["id"])
+
+    matched_ids = {source(s) for s in served if source(s) in by_id}
     spare = [c for c in current if c["id"] not in matched_ids]
     matches = {}
     for s in served:
-        if s["id"] in by_id:
-            matches[s["id"]] = by_id[s["id"]]
+        if source(s) in by_id:
+            matches[s["id"]] = by_id[source(s)]
             continue
         same = next((c for c in spare if c["text"] == s["text"]), None)
         if same is not None:

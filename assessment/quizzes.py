@@ -25,7 +25,7 @@ from django.views.generic import TemplateView
 
 from assessment import grading
 from assessment.items import find_item
-from assessment.models import QuizAttempt
+from assessment.models import GradeOverride, QuizAttempt
 from classroom.models import Enrollment, ModuleCompletion
 from learning.access import can_view_contents
 
@@ -157,7 +157,15 @@ class QuizView(QuizAccessMixin, TemplateView):
         attempts = self.attempts(item)
         settings = quiz_settings(item.value)
         grade = quiz_grade(attempts, settings)
+        override = (
+            GradeOverride.objects.filter(
+                student=self.request.user, module=item.module, block_id=item.block_id
+            )
+            .order_by("at", "pk")
+            .last()
+        )
         context.update(
+            override=override,
             item=item,
             quiz=item.value,
             module=item.module,

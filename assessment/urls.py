@@ -4,21 +4,21 @@ from assessment import assignments, grades_views, quizzes
 
 urlpatterns = [
     path(
-        "quiz/<int:module_id>/<str:block_id>/", quizzes.QuizView.as_view(), name="quiz"
+        "quiz/<id:module_id>/<block:block_id>/", quizzes.QuizView.as_view(), name="quiz"
     ),
-    path("attempts/<int:pk>/", quizzes.AttemptView.as_view(), name="quiz_attempt"),
+    path("attempts/<id:pk>/", quizzes.AttemptView.as_view(), name="quiz_attempt"),
     path(
-        "attempts/<int:pk>/save/",
+        "attempts/<id:pk>/save/",
         quizzes.AttemptSaveView.as_view(),
         name="quiz_attempt_save",
     ),
     path(
-        "assignments/<int:module_id>/<str:block_id>/",
+        "assignments/<id:module_id>/<block:block_id>/",
         assignments.AssignmentView.as_view(),
         name="assignment",
     ),
     path(
-        "submissions/<int:pk>/<str:filename>",
+        "submissions/<id:pk>/<str:filename>",
         assignments.submission_file,
         name="submission_file",
     ),

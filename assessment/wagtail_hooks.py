@@ -8,29 +8,29 @@ from assessment import admin_views
 
 urlpatterns = [
     path("", admin_views.IndexView.as_view(), name="index"),
-    path("<int:course_id>/", admin_views.QueueView.as_view(), name="queue"),
+    path("<id:course_id>/", admin_views.QueueView.as_view(), name="queue"),
     path(
-        "<int:course_id>/hand-ins/<int:pk>/",
+        "<id:course_id>/hand-ins/<id:pk>/",
         admin_views.GradeSubmissionView.as_view(),
         name="grade_submission",
     ),
     path(
-        "<int:course_id>/gradebook/",
+        "<id:course_id>/gradebook/",
         admin_views.GradebookView.as_view(),
         name="gradebook",
     ),
     path(
-        "<int:course_id>/gradebook.csv",
+        "<id:course_id>/gradebook.csv",
         admin_views.GradebookCSVView.as_view(),
         name="gradebook_csv",
     ),
     path(
-        "<int:course_id>/override/<int:student_id>/<int:module_id>/<str:block_id>/",
+        "<id:course_id>/override/<id:student_id>/<id:module_id>/<block:block_id>/",
         admin_views.OverrideView.as_view(),
         name="override",
     ),
     path(
-        "<int:course_id>/regrade/<int:module_id>/<str:block_id>/",
+        "<id:course_id>/regrade/<id:module_id>/<block:block_id>/",
         admin_views.RegradeView.as_view(),
         name="regrade",
     ),

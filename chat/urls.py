@@ -6,6 +6,6 @@ app_name = "chat"
 
 urlpatterns = [
     path(
-        "room/<int:course_id>/", views.ChatRoomView.as_view(), name="course_chat_room"
+        "room/<id:course_id>/", views.ChatRoomView.as_view(), name="course_chat_room"
     ),
 ]

@@ -107,8 +107,8 @@ class ChatMessageViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("delete/<int:pk>/", self.delete_view, name="delete"),
+            path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
+            path("delete/<id:pk>/", self.delete_view, name="delete"),
         ]
 
 

@@ -188,3 +188,13 @@ def connect():
             sender=ModuleCompletion,
             dispatch_uid=f"classroom.progress.completions.{id(signal)}",
         )
+
+
+# Why a module cannot be marked done by hand (its quiz decides), or None.
+COMPLETED_BY_QUIZ = "Pass this module's quiz to complete it."
+
+
+def why_not_done_by_hand(module):
+    """None if a student may mark `module` done themselves; else the reason. Every
+    door that marks a module done asks this (the page's button, the API)."""
+    return COMPLETED_BY_QUIZ if module.completed_by_quiz else None

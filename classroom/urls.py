@@ -20,7 +20,7 @@ urlpatterns = [
         name="student_leave_course",
     ),
     path(
-        "course/<int:pk>/",
+        "course/<id:pk>/",
         views.StudentCourseDetailView.as_view(),
         name="student_course_detail",
     ),

@@ -20,6 +20,7 @@ from classroom.progress import (
     enrolled_courses,
     next_module_for,
     progress_of,
+    why_not_done_by_hand,
 )
 from learning.models import CoursePage
 
@@ -192,9 +193,9 @@ class StudentModuleDoneView(LoginRequiredMixin, FormView):
             # Owners and superusers may read modules, but only students have progress.
             messages.info(self.request, "Enroll in this course to track your progress.")
             return redirect(course.url)
-        if module.completed_by_quiz:
-            # Its quiz decides, on a pass (assessment.quizzes).
-            messages.info(self.request, "Pass this module's quiz to complete it.")
+        refusal = why_not_done_by_hand(module)
+        if refusal:
+            messages.info(self.request, refusal)
             return redirect(module.url)
         if form.cleaned_data["done"]:
             ModuleCompletion.objects.get_or_create(

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_save
+from django.urls import register_converter
 from wagtail.signals import post_page_move
+
+from learning import converters
 
 
 class LearningConfig(AppConfig):
@@ -8,6 +11,10 @@ class LearningConfig(AppConfig):
     verbose_name = "Learning: the course catalogue"
 
     def ready(self):
+        # Before any URLconf is loaded: every app's paths use them.
+        register_converter(converters.IdConverter, "id")
+        register_converter(converters.BlockIdConverter, "block")
+
         # Imported once the models are loaded (Django's app registry).
         from learning import frontcache
         from learning.models import CatalogPage

@@ -1,6 +1,8 @@
 """The blocks a module's body is made of: text, image, file, video, quiz and
 assignment."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from wagtail import blocks
@@ -8,6 +10,8 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtailmedia.blocks import AbstractMediaChooserBlock
+
+from learning.converters import BlockIdConverter
 
 
 class TextBlock(blocks.RichTextBlock):
@@ -344,7 +348,25 @@ FEEDBACK_WHEN = [
 ]
 
 
-class QuizBlock(blocks.StructBlock):
+class LinkedBlock(blocks.StructBlock):
+    """A block with a page of its own for each student (a quiz, an assignment),
+    reached by the block's id: `link_id` in its template, or None for an id no
+    path can hold (only hand-written JSON has such ids; the block then shows
+    without its link rather than failing the module's page)."""
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        block_id = (parent_context or {}).get("block_id")
+        context["link_id"] = (
+            block_id
+            if isinstance(block_id, str)
+            and re.fullmatch(BlockIdConverter.regex, block_id)
+            else None
+        )
+        return context
+
+
+class QuizBlock(LinkedBlock):
     """A quiz graded on the server (the assessment app serves and grades it)."""
 
     title = blocks.CharBlock(max_length=200)
@@ -437,7 +459,7 @@ def quiz_summary(value):
 HAND_IN = [("text", "Text"), ("files", "Files"), ("both", "Text and files")]
 
 
-class AssignmentBlock(blocks.StructBlock):
+class AssignmentBlock(LinkedBlock):
     """Work handed in and graded by the course's staff (the assessment app)."""
 
     title = blocks.CharBlock(max_length=200)

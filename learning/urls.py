@@ -6,7 +6,7 @@ from learning import files
 
 urlpatterns = [
     path(
-        "protected-media/<int:media_id>/<str:filename>",
+        "protected-media/<id:media_id>/<str:filename>",
         files.serve_media,
         name="protected_media",
     ),

@@ -572,17 +572,13 @@ def test_statuses_are_escaped(course, enrolled, monkeypatch):
 
 
 def test_the_module_page_shows_the_block_and_each_students_status(
-    module, enrolled, course, monkeypatch
+    module, enrolled, course, instructor
 ):
-    # Registered from assessment.decorations (AppConfig.ready) once it is wired.
-    if "assignment-status" not in decorations.fills:
-        monkeypatch.setitem(decorations.fills, "assignment-status", assignment_statuses)
     client = logged_in(enrolled)
     html = client.get(module.url).content.decode()
     assert "Write an essay" in html
     assert "<time datetime=" in html
-    if url_of(module) not in html:
-        pytest.skip("The module page does not give its blocks their block_id yet.")
+    assert url_of(module) in html
     assert "Hand in your work" in html
     assert "Not handed in yet" in html
     assert decorations.marker_key() not in html
@@ -592,6 +588,20 @@ def test_the_module_page_shows_the_block_and_each_students_status(
     classmate = UserFactory(username="classmate")
     Enrollment.objects.create(student=classmate, course=course)
     assert "Not handed in yet" in logged_in(classmate).get(module.url).content.decode()
+    # The grade and the staff's feedback show there too, the student's only.
+    AssignmentGrade.objects.create(
+        student=enrolled,
+        module=module,
+        course=course,
+        block_id=block_id_of(module),
+        submission=Submission.objects.get(student=enrolled),
+        points=8,
+        feedback="Clear <and> short.",
+        graded_by=instructor,
+    )
+    html = client.get(module.url).content.decode()
+    assert "Graded: 8 / 10" in html and "Feedback: Clear &lt;and&gt; short." in html
+    assert "Clear" not in logged_in(classmate).get(module.url).content.decode()
 
 
 def test_the_block_holds_no_csrf_token(module, instructor):
@@ -599,3 +609,13 @@ def test_the_block_holds_no_csrf_token(module, instructor):
     start = html.index('class="block-assignment"')
     section = html[start : html.index("</section>", start)]
     assert "csrfmiddlewaretoken" not in section
+
+
+def test_hand_ins_stop_at_the_cap(module, enrolled, monkeypatch):
+    monkeypatch.setattr("assessment.assignments.MAX_HAND_INS", 3)
+    client = logged_in(enrolled)
+    for n in range(3):
+        assert client.post(url_of(module), {"text": f"take {n}"}).status_code == 303
+    refused = client.post(url_of(module), {"text": "one more"})
+    assert refused.status_code == 400 and "as often as it can be" in refused.text
+    assert Submission.objects.filter(student=enrolled).count() == 3

@@ -269,7 +269,10 @@ def test_ordering_items_that_all_read_the_same_do_not_loop():
     assert len(q["items"]) == 3
 
 
-def test_list_items_without_ids_get_their_position_stable_across_attempts():
+def test_list_items_without_ids_keep_their_position_as_source_served_under_new_ids():
+    """Positions as ids would tell the order an author wrote the choices in, and
+    an ordering question's answer: they are served under ids of the attempt's
+    own, the position kept (never shown) for re-grading."""
     raw = question(
         "single_choice",
         "old",
@@ -280,8 +283,27 @@ def test_list_items_without_ids_get_their_position_stable_across_attempts():
     )
     one = only(snapshot_of(raw, seed=1))
     two = only(snapshot_of(raw, seed=2))
-    assert [c["id"] for c in one["choices"]] == ["0", "1"]
-    assert one["choices"] == two["choices"]
+    assert [c["source"] for c in one["choices"]] == ["0", "1"]
+    assert [c["source"] for c in two["choices"]] == ["0", "1"]
+    assert {c["id"] for c in one["choices"]}.isdisjoint({"0", "1"})
+    assert [c["id"] for c in one["choices"]] != [c["id"] for c in two["choices"]]
+    public = json.dumps(grading.public_questions(snapshot_of(raw, seed=1)))
+    assert "source" not in public
+
+
+def test_an_ordering_without_item_ids_never_serves_its_order_in_its_field_names():
+    raw = question("ordering", "steps", items=["first", "second", "third"])
+    snapshot = snapshot_of(raw, seed=3)
+    served = only(snapshot)
+    assert served["order"] != ["0", "1", "2"]
+    assert {i["id"] for i in served["items"]}.isdisjoint({"0", "1", "2"})
+    # The right order, posted by the served ids, still gets full points.
+    form = {
+        f"q-steps-{item_id}": str(position)
+        for position, item_id in enumerate(served["order"], start=1)
+    }
+    answers = grading.parse_answers(snapshot, form)
+    assert grading.grade(snapshot, answers)["percent"] == "100.00"
 
 
 def test_systemrandom_works():
@@ -953,3 +975,12 @@ def test_regrade_of_junk_snapshot_does_not_raise():
     assert grading.regrade_snapshot({"questions": None}, quiz(single())) == {
         "questions": None
     }
+
+
+def test_lone_surrogates_never_reach_the_database_as_they_came():
+    """Valid JSON, but no text PostgreSQL's JSON can store (a 500, a lost save)."""
+    snapshot = snapshot_of(*every_kind())
+    text_id = next(q["id"] for q in snapshot["questions"] if q["kind"] == "short_text")
+    answers = grading.parse_answers(snapshot, json.dumps({f"q-{text_id}": "a\ud800b"}))
+    answers[text_id].encode("utf-8")  # raises on a surrogate
+    assert answers[text_id] == "a?b"

@@ -250,7 +250,9 @@ def test_an_edited_question_never_changes_a_stored_score(client, quiz_module, en
     assert "3 / 3" in client.get(quiz_url(quiz_module)).text
 
 
-def test_passing_a_pass_to_complete_quiz_completes_the_module(client, course, enrolled):
+def test_passing_a_pass_to_complete_quiz_completes_the_module(
+    client, api, course, enrolled
+):
     module = ModulePageFactory(
         parent=course,
         body=[
@@ -266,6 +268,10 @@ def test_passing_a_pass_to_complete_quiz_completes_the_module(client, course, en
     assert "Mark as done" not in html and "Pass this module" in html
     # The done button's door refuses too.
     client.post("/students/module-done/", {"module_id": module.pk, "done": "true"})
+    assert not ModuleCompletion.objects.filter(module=module).exists()
+    api.force_authenticate(enrolled)
+    refused = api.post(f"/api/courses/{course.pk}/modules/{module.pk}/done/")
+    assert refused.status_code == 409 and "quiz" in refused.json()["detail"]
     assert not ModuleCompletion.objects.filter(module=module).exists()
     client.post(start(client, module), {"action": "submit"})  # fails
     assert not ModuleCompletion.objects.filter(module=module).exists()
@@ -352,6 +358,9 @@ def test_a_grade_set_by_hand_shows_in_the_quiz_status(
     grades.override(instructor, enrolled, item, "2.5", "Marked the essay by hand")
     html = client.get(quiz_module.url).text
     assert "Your grade: 2.50 points, set by the course" in html
+    html = client.get(quiz_url(quiz_module)).text
+    assert "2.50 points</strong>, set by the course" in html
+    assert "Your grade: <strong>0%" not in html
 
 
 def test_a_regrade_that_turns_an_attempt_into_a_pass_completes_the_module(
@@ -403,3 +412,50 @@ def test_a_modules_items_cost_no_query_for_its_other_blocks(
     with django_assert_num_queries(0):
         (item,) = items_of_module(module)
         assert item.points == 3 and module.completed_by_quiz is False
+
+
+def test_ids_no_database_holds_are_404s(client, enrolled, superuser):
+    huge = "9" * 30
+    client.force_login(enrolled)
+    for url in (
+        f"/students/quiz/{huge}/quiz-1/",
+        f"/students/attempts/{huge}/",
+        f"/students/assignments/{huge}/essay/",
+        f"/students/submissions/{huge}/notes.txt",
+        f"/students/course/{huge}/",
+        f"/chat/room/{huge}/",
+        "/students/quiz/1/" + "x" * 41 + "/",
+    ):
+        assert client.get(url).status_code == 404, url
+    client.force_login(superuser)
+    assert client.get(f"/admin/grades/{huge}/").status_code == 404
+
+
+def test_a_block_id_no_path_can_hold_shows_the_quiz_without_its_link(
+    client, course, enrolled
+):
+    module = ModulePageFactory(
+        parent=course,
+        body=[{"type": "quiz", "id": "an id/with spaces", "value": quiz_value()}],
+    )
+    client.force_login(enrolled)
+    response = client.get(module.url)
+    assert response.status_code == 200
+    assert "Check yourself" in response.text and "Open the quiz" not in response.text
+
+
+def test_a_module_moved_to_another_course_takes_its_work_along(
+    client, quiz_module, enrolled, course, instructor
+):
+    from assessment.models import Submission
+    from demo.factories import CoursePageFactory
+
+    client.force_login(enrolled)
+    client.post(start(client, quiz_module), {**RIGHT, "action": "submit"})
+    Submission.objects.create(
+        student=enrolled, module=quiz_module, course=course, block_id="essay"
+    )
+    other = CoursePageFactory(parent=course.get_parent(), title="Geometry")
+    quiz_module.move(other, pos="last-child")
+    assert set(QuizAttempt.objects.values_list("course_id", flat=True)) == {other.pk}
+    assert set(Submission.objects.values_list("course_id", flat=True)) == {other.pk}

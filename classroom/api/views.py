@@ -54,7 +54,7 @@ from classroom.api.serializers import (
 from classroom.api.throttling import AnonWindowThrottle
 from classroom.limits import LoginLockedOut, is_locked_out
 from classroom.models import Enrollment, ModuleCompletion
-from classroom.progress import progress_of
+from classroom.progress import progress_of, why_not_done_by_hand
 from learning.api import nul_parameter
 from learning.models import ModulePage
 from sitecache import tags
@@ -340,6 +340,9 @@ class CourseViewSet(PublicCatalogueViewSet):
             401: UNAUTHORIZED,
             403: FORBIDDEN,
             404: NOT_FOUND,
+            409: OpenApiResponse(
+                ERROR, description="Its quiz completes it: pass the quiz"
+            ),
         },
     )
     @action(
@@ -354,6 +357,9 @@ class CourseViewSet(PublicCatalogueViewSet):
         module = get_object_or_404(
             ModulePage.objects.live().child_of(course), pk=module_pk
         )
+        refusal = why_not_done_by_hand(module)
+        if refusal:
+            return Response({"detail": refusal}, status=status.HTTP_409_CONFLICT)
         ModuleCompletion.objects.get_or_create(
             student=request.user, module=module, defaults={"course": course}
         )
