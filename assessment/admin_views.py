@@ -338,8 +338,10 @@ class GradebookCSVView(StaffOnly, View):
 # --- Overrides ---------------------------------------------------------------------
 
 
-class OverrideForm(forms.Form):
-    points = forms.DecimalField(min_value=0, max_digits=9, decimal_places=2)
+class OverrideForm(GradeForm):
+    """Points as for a hand-in's grade, with why instead of feedback."""
+
+    feedback = None
     reason = forms.CharField(
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -370,13 +372,16 @@ class OverrideView(AdminPage):
     def get(self, request, *args, **kwargs):
         self.load()
         self.form = OverrideForm(
-            initial={"points": self.cell.points} if self.cell.points is not None else {}
+            initial={"points": self.cell.points}
+            if self.cell.points is not None
+            else {},
+            max_points=self.item_.points,
         )
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         self.load()
-        self.form = OverrideForm(request.POST)
+        self.form = OverrideForm(request.POST, max_points=self.item_.points)
         if self.form.is_valid():
             try:
                 grades.override(

@@ -5,7 +5,5 @@ from chat import views
 app_name = "chat"
 
 urlpatterns = [
-    path(
-        "room/<id:course_id>/", views.ChatRoomView.as_view(), name="course_chat_room"
-    ),
+    path("room/<id:course_id>/", views.ChatRoomView.as_view(), name="course_chat_room"),
 ]

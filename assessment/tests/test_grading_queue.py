@@ -428,7 +428,7 @@ def test_regrading_after_an_edit_changes_the_stored_score_and_is_recorded(
     # The gradebook follows, and re-grading again changes nothing more.
     page = client.get(grades_url("gradebook", course.pk)).content.decode()
     assert "2.00" in page
-    assert "1 attempts, 1 changed" in page
+    assert "1 attempt, 1 changed" in page
     client.post(grades_url("regrade", course.pk, module.pk, "quiz-1"))
     assert [(r.attempts, r.changed) for r in Regrade.objects.order_by("pk")] == [
         (1, 1),

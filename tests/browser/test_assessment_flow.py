@@ -253,13 +253,15 @@ def test_student_reads_the_grade_and_the_feedback(
 
     page.goto(live_server.url + module.url)
     block = assignment_block(page)
-    expect(block.locator(".assignment-status")).to_have_text("Graded: 8 / 10")
+    expect(block.locator(".assignment-status")).to_have_text(
+        f"Graded: 8 / 10 · Feedback: {FEEDBACK}"
+    )
     block.get_by_role("link", name="Hand in your work for Write an essay").click()
     grade = page.get_by_role("region", name="Your grade")
     expect(grade).to_contain_text("8 / 10")
     expect(grade).to_contain_text(FEEDBACK)
 
-    # The site's navigation has no link to the grades page: this one is the way in.
+    # The assignment's page links to all of them (so does the header's "My grades").
     grade.get_by_role("link", name="All your grades").click()
     expect(page).to_have_url(live_server.url + reverse("student_grades"))
     expect(page.get_by_role("heading", level=1)).to_have_text("My grades")
@@ -275,9 +277,11 @@ def test_student_reads_the_grade_and_the_feedback(
 
     row.get_by_role("link", name="Write an essay").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Essay")
-    expect(assignment_block(page).locator(".assignment-status")).to_have_text(
+    expect(assignment_block(page).locator(".assignment-status")).to_contain_text(
         "Graded: 8 / 10"
     )
+    page.get_by_role("link", name="My grades").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My grades")
 
 
 def test_a_file_of_the_wrong_type_is_refused_under_its_field(

@@ -84,7 +84,9 @@ def test_student_takes_a_timed_quiz_and_completes_the_module(
     expect(page.get_by_text("You have done this module.")).to_be_visible()
 
 
-def test_answers_saved_mid_attempt_are_there_after_a_reload(page, live_server, course, student):
+def test_answers_saved_mid_attempt_are_there_after_a_reload(
+    page, live_server, course, student
+):
     Enrollment.objects.create(student=student, course=course)
     module = ModulePageFactory(
         parent=course,
