@@ -475,7 +475,35 @@ def regrade_quiz(item, by):
     return regrade
 
 
-class RegradeView(StaffOnly, View):
+class RegradeView(AdminPage):
+    """Re-grading rewrites stored scores (and may complete modules): it is asked
+    for on a page of its own, saying what it will do, then done on a POST."""
+
+    template_name = "assessment/admin/regrade.html"
+    page_title = "Re-grade a quiz"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        item = self.item(kwargs["module_id"], kwargs["block_id"], "quiz")
+        context.update(
+            item=item,
+            attempts=QuizAttempt.objects.filter(
+                module_id=item.module.pk,
+                block_id=item.block_id,
+                submitted_at__isnull=False,
+            ).count(),
+            last=Regrade.objects.filter(
+                module_id=item.module.pk, block_id=item.block_id
+            ).first(),
+        )
+        return context
+
+    def get_breadcrumbs_items(self):
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": url("gradebook", self.course.pk), "label": "Gradebook"},
+        ]
+
     def post(self, request, course_id, module_id, block_id):
         item = self.item(module_id, block_id, "quiz")
         regrade = regrade_quiz(item, request.user)

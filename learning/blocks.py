@@ -4,6 +4,7 @@ assignment."""
 import re
 
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -258,8 +259,9 @@ class TrueFalseQuestion(blocks.StructBlock):
     def __init__(self, **kwargs):
         super().__init__(
             question_fields(
+                # No default: an author who forgets to say which would set "True".
                 answer=blocks.ChoiceBlock(
-                    choices=[("true", "True"), ("false", "False")], default="true"
+                    choices=[("true", "True"), ("false", "False")]
                 )
             ),
             **kwargs,
@@ -398,12 +400,12 @@ class QuizBlock(LinkedBlock):
 
     def clean(self, value):
         value = super().clean(value)
-        draw = value.get("draw")
-        if draw and draw > len(value["questions"]):
+        draw, count = value.get("draw"), len(value["questions"])
+        if draw and draw > count:
             raise blocks.StructBlockValidationError(
                 block_errors={
                     "draw": ValidationError(
-                        f"Only {len(value['questions'])} questions to draw from."
+                        f"Only {count} question{pluralize(count)} to draw from."
                     )
                 }
             )

@@ -82,6 +82,7 @@ def every_view(course, module, submission, student):
             {"points": "6", "reason": "Checked again."},
         ),
         ("post", grades_url("regrade", course.pk, module.pk, "quiz-1"), {}),
+        ("get", grades_url("regrade", course.pk, module.pk, "quiz-1"), {}),
     ]
 
 
@@ -436,10 +437,13 @@ def test_regrading_after_an_edit_changes_the_stored_score_and_is_recorded(
     ]
 
 
-def test_regrading_is_a_post_only(client, instructor, course, module):
+def test_regrading_is_asked_for_and_done_only_on_a_post(
+    client, instructor, course, module
+):
     client.force_login(instructor)
     response = client.get(grades_url("regrade", course.pk, module.pk, "quiz-1"))
-    assert response.status_code == 405
+    assert response.status_code == 200
+    assert "submitted attempt" in response.content.decode()
     assert not Regrade.objects.exists()
 
 

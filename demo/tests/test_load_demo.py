@@ -1,6 +1,7 @@
 """`load_demo` builds the whole demo catalogue, and a second run changes nothing."""
 
 import io
+import random
 from unittest import mock
 
 import pytest
@@ -12,6 +13,8 @@ from wagtail.images import get_image_model
 from wagtail.models import GroupPagePermission, Page, Revision, Site
 from wagtailmedia import get_media_model
 
+from assessment import grading
+from assessment.items import items_of_module
 from demo.factories import SubjectPageFactory
 from demo.large import path_step
 from learning.models import CatalogPage, CoursePage, HomePage, ModulePage, SubjectPage
@@ -61,6 +64,41 @@ class DemoCatalogueTests(TestCase):
         assert not Page.objects.filter(depth=2).exclude(
             pk__in=HomePage.objects.values("pk")
         )
+
+    def test_the_practice_quiz_is_passed_by_its_own_answers(self):
+        """The demo's quiz is one a student can pass: each question's answer, as
+        its author wrote it, earns full points."""
+        module = ModulePage.objects.get(
+            title="Watch and practise", url_path__contains="algebra-basics"
+        )
+        (quiz,) = [i for i in items_of_module(module) if i.kind == "quiz"]
+        snapshot = grading.build_snapshot(quiz.value, random.Random(7))
+        answers = {}
+        for question in snapshot["questions"]:
+            kind = question["kind"]
+            if kind == "single_choice":
+                answers[question["id"]] = next(
+                    c["id"] for c in question["choices"] if c["correct"]
+                )
+            elif kind == "multiple_choice":
+                answers[question["id"]] = [
+                    c["id"] for c in question["choices"] if c["correct"]
+                ]
+            elif kind == "true_false":
+                answers[question["id"]] = question["answer"]
+            elif kind == "short_text":
+                answers[question["id"]] = question["accepted"][0].upper()
+            elif kind == "numeric":
+                answers[question["id"]] = question["value"]
+            else:
+                answers[question["id"]] = question["order"]
+        assert len(answers) == 6
+        assert grading.grade(snapshot, answers)["percent"] == "100.00"
+        assert module.completed_by_quiz
+        assignment = ModulePage.objects.get(
+            title="Review", url_path__contains="algebra-basics"
+        )
+        assert [i.kind for i in items_of_module(assignment)] == ["assignment"]
 
     def test_demo_uses_every_kind_of_content_with_real_files(self):
         kinds = set()

@@ -3,6 +3,7 @@
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.exceptions import EmbedNotFoundException
 from wagtail.embeds.models import Embed
@@ -13,6 +14,7 @@ from learning.blocks import (
     FileBlock,
     ImageBlock,
     ModuleBodyBlock,
+    QuizBlock,
     TextBlock,
     VideoBlock,
 )
@@ -117,3 +119,80 @@ def test_api_representations_give_urls_not_only_ids():
     assert file_api["document"]["url"] == document.url
     assert file_api["document"]["filename"] == document.filename
     assert video_api["media"]["url"] == f"/protected-media/{media.pk}/{media.filename}"
+
+
+def quiz_raw(*questions, **settings):
+    return {
+        "title": "Check",
+        "instructions": "",
+        "attempts": 1,
+        "pass_mark": "50",
+        "grade_method": "highest",
+        "feedback": "each",
+        "questions": list(questions),
+        **settings,
+    }
+
+
+def choice_question(kind, *flags):
+    return {
+        "type": kind,
+        "value": {
+            "prompt": "<p>Which?</p>",
+            "points": "1",
+            "feedback": "",
+            "choices": [
+                {
+                    "type": "item",
+                    "id": f"c{n}",
+                    "value": {"text": f"c{n}", "correct": flag},
+                }
+                for n, flag in enumerate(flags)
+            ],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        # A true-or-false question says which; no default answers for the author.
+        (
+            {
+                "type": "true_false",
+                "value": {"prompt": "<p>Yes?</p>", "points": "1", "feedback": ""},
+            },
+            "'answer': {'messages': ['This field is required.']}",
+        ),
+        (
+            choice_question("single_choice", False, False),
+            "Mark exactly one choice as correct.",
+        ),
+        (
+            choice_question("single_choice", True, True),
+            "Mark exactly one choice as correct.",
+        ),
+        (
+            choice_question("multiple_choice", False, False),
+            "Mark at least one choice as correct.",
+        ),
+    ],
+)
+def test_a_quiz_whose_answers_are_not_all_given_is_refused(question, message):
+    block = QuizBlock()
+    with pytest.raises(ValidationError) as refused:
+        block.clean(block.to_python(quiz_raw(question)))
+    assert message in str(refused.value.as_json_data())
+
+
+def test_a_quiz_cannot_draw_more_questions_than_it_has():
+    block = QuizBlock()
+    value = block.to_python(
+        quiz_raw(choice_question("single_choice", True, False), draw=2)
+    )
+    with pytest.raises(ValidationError) as refused:
+        block.clean(value)
+    assert "Only 1 question to draw from." in str(refused.value.as_json_data())
+    block.clean(
+        block.to_python(quiz_raw(choice_question("single_choice", True, False)))
+    )

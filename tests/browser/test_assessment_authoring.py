@@ -292,10 +292,12 @@ def test_instructor_regrades_a_quiz_after_changing_its_answer(
     quizzes = page.get_by_role("table", name=re.compile("Quizzes of this course"))
     listed = quizzes.get_by_role("row", name=re.compile("^Check yourself"))
     expect(listed).to_contain_text("never")
-    # Each quiz's button says which quiz it re-grades.
+    # Each quiz's link says which quiz it re-grades; a page asks before it does.
     listed.get_by_role(
-        "button", name="Re-grade attempts of “Check yourself” (Checkpoint)"
+        "link", name="Re-grade attempts of “Check yourself” (Checkpoint)"
     ).click()
+    expect(page.get_by_text("checks the 1 submitted attempt of")).to_be_visible()
+    page.get_by_role("button", name="Re-grade 1 attempt").click()
 
     expect(
         page.get_by_text("Re-graded 1 attempt of “Check yourself”: 1 changed.")

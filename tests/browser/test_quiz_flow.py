@@ -3,12 +3,15 @@
 feedback and finds the module done; the pages on the way pass axe-core's audit."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from assessment.models import QuizAttempt
 from assessment.tests.test_quizzes import quiz_value
 from classroom.models import Enrollment, ModuleCompletion
 from demo.factories import ModulePageFactory
@@ -101,3 +104,47 @@ def test_answers_saved_mid_attempt_are_there_after_a_reload(
     expect(page.get_by_text("Your answers are saved.")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Your answer", exact=True)).to_have_value("Lutetia")
+
+
+def test_answers_are_saved_when_the_student_leaves_the_page(
+    page, live_server, course, student
+):
+    Enrollment.objects.create(student=student, course=course)
+    module = ModulePageFactory(
+        parent=course,
+        title="Checkpoint",
+        body=[{"type": "quiz", "id": "quiz-1", "value": quiz_value()}],
+    )
+    log_in(page, live_server, student)
+    page.goto(f"{live_server.url}/students/quiz/{module.pk}/quiz-1/")
+    page.get_by_role("button", name="Start the quiz").click()
+    attempt_url = page.url
+    page.get_by_label("Your answer", exact=True).fill("Lutetia")
+    # Away by a link, without saving: the page's script saves on its way out.
+    page.get_by_role("link", name="Quiz").click()
+    expect(page.get_by_role("link", name="Continue attempt 1")).to_be_visible()
+    page.goto(attempt_url)
+    expect(page.get_by_label("Your answer", exact=True)).to_have_value("Lutetia")
+
+
+def test_the_timer_submits_the_attempt_when_time_is_up(
+    page, live_server, course, student
+):
+    Enrollment.objects.create(student=student, course=course)
+    module = ModulePageFactory(
+        parent=course,
+        body=[{"type": "quiz", "id": "quiz-1", "value": quiz_value(time_limit=5)}],
+    )
+    log_in(page, live_server, student)
+    page.goto(f"{live_server.url}/students/quiz/{module.pk}/quiz-1/")
+    page.get_by_role("button", name="Start the quiz").click()
+    # Five minutes are long for a test: the deadline moves to 3 seconds from now.
+    attempt = QuizAttempt.objects.get(student=student)
+    QuizAttempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() + timedelta(seconds=3)
+    )
+    page.reload()
+    page.get_by_role("group", name="Question 1").get_by_label("four").check()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("1 / 3", timeout=15000)
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is not None and attempt.score == 1

@@ -42,6 +42,21 @@
   form.addEventListener("change", function () { dirty = true; });
   form.addEventListener("input", function () { dirty = true; });
   setInterval(save, 15000);
+  // Leaving the page (a link, a closed tab) saves what changed since the last
+  // save; keepalive lets the request outlive the page. Submitting needs none.
+  var submitting = false;
+  form.addEventListener("submit", function () { submitting = true; });
+  window.addEventListener("pagehide", function () {
+    if (!dirty || submitting) return;
+    dirty = false;
+    fetch(form.dataset.saveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(answers())
+    });
+  });
 
   // The timer shows minutes and seconds; a screen reader hears only the 5 and 1
   // minute marks (role=timer is not announced; the status region is, once each).

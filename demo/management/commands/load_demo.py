@@ -65,6 +65,14 @@ SUBJECTS = {
     ),
 }
 
+# The last step each module's text asks for: what that module has to do.
+STEPS = [
+    "Note one question to ask in the course's chat room.",
+    "Print the notes below and keep them.",
+    "Take the practice quiz below: it completes this module.",
+    "Hand in the assignment below.",
+]
+
 MODULES = [
     ("Getting started", "What the course covers and how to study it."),
     ("Key ideas", "The core concepts, one at a time."),
@@ -243,7 +251,7 @@ class Command(BaseCommand):
             "value": f"<h2>{MODULES[position][0]}</h2><p>In this part of "
             f"<i>{course_title}</i> we work through the ideas step by step.</p>"
             "<ul><li>Read the explanation.</li><li>Look at the figure.</li>"
-            "<li>Try the exercise before checking the answer.</li></ul>",
+            f"<li>{STEPS[position]}</li></ul>",
         }
         if position == 1 and course_title in KEY_IDEAS:
             text["value"] += f"<p><b>Key idea:</b> {KEY_IDEAS[course_title]}</p>"
