@@ -1,4 +1,5 @@
-"""Grading in the Wagtail admin, for each course's staff (`classroom.access.may_edit`).
+"""Grading in the Wagtail admin, for each course's staff
+(`classroom.access.is_course_staff`).
 
 - Grades: the user's courses (superusers: all) with their ungraded hand-ins.
 - A course's grading queue: the latest hand-in of each student on each assignment
@@ -33,7 +34,7 @@ from assessment.assignments import file_url
 from assessment.items import course_items
 from assessment.models import AssignmentGrade, QuizAttempt, Regrade, Submission
 from assessment.quizzes import complete_if_passed
-from classroom.access import may_edit
+from classroom.access import is_course_staff
 from classroom.models import Enrollment
 from learning.models import CoursePage
 
@@ -66,7 +67,7 @@ class StaffOnly:
     def dispatch(self, request, *args, **kwargs):
         if "course_id" in kwargs:
             self.course = get_object_or_404(CoursePage, pk=kwargs["course_id"])
-            if not may_edit(request.user, self.course):
+            if not is_course_staff(request.user, self.course):
                 return forbidden(request)
         elif not staff_courses(request.user).exists():
             return forbidden(request)

@@ -33,7 +33,7 @@ from assessment.grades import cell_of
 from assessment.items import find_item, items_of_module
 from assessment.models import AssignmentGrade, GradeOverride, Submission, SubmissionFile
 from assessment.signals import work_tag
-from classroom.access import may_edit
+from classroom.access import is_course_staff
 from learning.access import can_view_contents
 from learning.files import serve_private_file
 from learning.models import ModulePage
@@ -100,7 +100,7 @@ class AssignmentView(LoginRequiredMixin, TemplateView):
             if course is None or not can_view_contents(self.request.user, course):
                 raise PermissionDenied("Enroll in the course to hand in its work.")
             self.item, self.course = item, course
-            self.staff = may_edit(self.request.user, course)
+            self.staff = is_course_staff(self.request.user, course)
         return self.item
 
     def get(self, request, *args, **kwargs):
@@ -233,7 +233,7 @@ class SubmissionFileView(LoginRequiredMixin, View):
         if handed_in is None or os.path.basename(handed_in.file.name) != filename:
             raise Http404("No such file.")
         submission = handed_in.submission
-        if submission.student_id != request.user.pk and not may_edit(
+        if submission.student_id != request.user.pk and not is_course_staff(
             request.user, submission.course
         ):
             raise Http404("No such file.")

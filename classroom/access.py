@@ -4,24 +4,65 @@ Page serving, the API, search, protected files and the chat consumer all ask
 `can_view_contents` (or `viewable_course_ids` for a list, `viewable_courses` for a
 query); nothing else decides it.
 
-A course's contents are for its owner and superusers always (they edit it, and
-preview it before it is published), and for its enrolled students while the course
-is published: unpublishing a course leaves its modules live in Wagtail, so the rule
-itself looks at the course.
+A course's contents are for its staff always (its owner, superusers and its team
+of instructors and assistants: they edit, grade and preview it before it is
+published), and for its enrolled students while the course is published:
+unpublishing a course leaves its modules live in Wagtail, so the rule itself looks
+at the course.
 """
 
 from django.db.models import Q
 
-from classroom.models import Enrollment
+from classroom.models import CourseMember, Enrollment
 from learning.models import CoursePage
 from sitecache import tags
 
 
-def may_edit(user, course):
-    """Those who may see a course's contents even while it is unpublished."""
-    return user.is_superuser or (
-        course.owner_id is not None and course.owner_id == user.pk
+def team_roles(user):
+    """{course pk: role} of the course teams `user` belongs to (owners are not
+    listed: the page's owner is). Cached until their memberships change."""
+    if user is None or not user.is_authenticated:
+        return {}
+    return tags.remember(
+        "team-roles",
+        [user.pk],
+        lambda: dict(
+            CourseMember.objects.filter(user_id=user.pk).values_list(
+                "course_id", "role"
+            )
+        ),
+        [team_tag(user.pk)],
     )
+
+
+def team_tag(user_pk):
+    """What a user's course-team memberships show."""
+    return tags.user_tag("team", user_pk)
+
+
+def role_in(user, course):
+    """ "owner" (the course page's owner, and superusers), "instructor",
+    "assistant", or None."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser or (
+        course.owner_id is not None and course.owner_id == user.pk
+    ):
+        return "owner"
+    return team_roles(user).get(course.pk)
+
+
+def is_course_staff(user, course):
+    """The course's staff: its owner, superusers and its team. They see its
+    contents even while it is unpublished, its students and their grades, and
+    they grade and moderate its chat."""
+    return role_in(user, course) is not None
+
+
+def may_edit_course(user, course):
+    """Those who may edit the course and its modules: the owner, superusers and
+    the team's instructors (not its assistants)."""
+    return role_in(user, course) in ("owner", CourseMember.INSTRUCTOR)
 
 
 def viewable_course_ids(user, courses):
@@ -33,7 +74,7 @@ def viewable_course_ids(user, courses):
     courses = list(courses)
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
-    owned = {course.pk for course in courses if may_edit(user, course)}
+    owned = {course.pk for course in courses if is_course_staff(user, course)}
     others = [course.pk for course in courses if course.pk not in owned and course.live]
     if not others:
         return owned
@@ -51,7 +92,9 @@ def viewable_courses(user):
     if user.is_superuser:
         return None
     enrolled = Enrollment.objects.filter(student=user).values("course_id")
-    return CoursePage.objects.filter(Q(owner=user) | Q(live=True, pk__in=enrolled))
+    return CoursePage.objects.filter(
+        Q(owner=user) | Q(pk__in=list(team_roles(user))) | Q(live=True, pk__in=enrolled)
+    )
 
 
 def can_view_contents(user, course):
@@ -75,5 +118,5 @@ def can_view_contents(user, course):
             course.live,
         ],
         lambda: course.pk in viewable_course_ids(user, [course]),
-        [tags.user_tag("enrollments", user.pk)],
+        [tags.user_tag("enrollments", user.pk), team_tag(user.pk)],
     )

@@ -8,7 +8,7 @@ import functools
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from classroom.models import Enrollment
+from classroom.models import CourseMember, Enrollment
 from learning.access import access_changed
 from sitecache import tags
 
@@ -28,10 +28,32 @@ def enrollment_changed(sender, instance, raw=False, created=False, **kwargs):
         )
 
 
+def team_changed(sender, instance, raw=False, created=False, **kwargs):
+    """A course-team membership: the member's cached roles and access answers go;
+    one taken away (or changed) closes what holds access open."""
+    if raw:
+        return
+    tags.changed(tags.user_tag("team", instance.user_id))
+    if not created:
+        transaction.on_commit(
+            functools.partial(
+                access_changed.send,
+                sender=CourseMember,
+                users=[instance.user_id],
+                courses=[instance.course_id],
+            )
+        )
+
+
 def connect():
     for signal in (post_save, post_delete):
         signal.connect(
             enrollment_changed,
             sender=Enrollment,
             dispatch_uid=f"classroom.enrollment_changed.{id(signal)}",
+        )
+        signal.connect(
+            team_changed,
+            sender=CourseMember,
+            dispatch_uid=f"classroom.team_changed.{id(signal)}",
         )

@@ -13,6 +13,8 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+# Each screen's hooks are registered where the screen is written.
+from classroom import admin_enrollment, admin_roster, admin_team  # noqa: F401
 from classroom.models import Enrollment
 from classroom.progress import Progress, with_enrollment_progress
 from learning.permissions import (

@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("students/", include("classroom.urls")),
     path("students/", include("assessment.urls")),
+    path("students/invitations/", include("classroom.invitation_urls")),
     path("chat/", include("chat.urls")),
     path("search/", include("search.urls")),
     path("api/", include(api_urlpatterns)),

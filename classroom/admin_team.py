@@ -1,0 +1,1 @@
+"""Placeholder: written next (course teams and enrollment rules)."""

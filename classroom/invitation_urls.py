@@ -1,0 +1,3 @@
+"""Invitations to enroll (signed links sent by email)."""
+
+urlpatterns = []
