@@ -22,6 +22,7 @@ from assessment.tests.test_quizzes import quiz_value
 from classroom.models import Enrollment
 from demo.factories import ModulePageFactory
 from learning.models import ModulePage
+from tests.browser.editor import publish
 
 # UserFactory's password: the `instructor` fixture logs in to the admin with it.
 PASSWORD = "pass-word-123"
@@ -55,27 +56,6 @@ def log_in_to_admin(page, base_url, username):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/admin/")
-
-
-def publish(page):
-    """Open the footer's action menu and press Publish; wait for the explorer.
-
-    Should Wagtail refuse the form instead, fail with the errors it shows rather
-    than with a timeout."""
-    page.locator("footer").get_by_role("button", name="More actions").click()
-    page.locator('footer button[name="action-publish"]').click()
-    explorer = re.compile(r"/admin/pages/\d+/$")
-    refused = page.locator(
-        ".messages .error, .error-message, .help-critical, .w-field__errors p"
-    ).filter(visible=True)
-    for _ in range(300):
-        if explorer.search(page.url):
-            return
-        if refused.count():
-            texts = (" ".join(text.split()) for text in refused.all_inner_texts())
-            pytest.fail("Wagtail refused the page: " + " | ".join(texts))
-        page.wait_for_timeout(100)
-    pytest.fail(f"no explorer after publishing; still on {page.url}")
 
 
 def type_rich_text(region, hidden_input, text):

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from demo.factories import ImageFactory, SubjectPageFactory, UserFactory
 from learning.models import CoursePage, ModulePage
 from learning.permissions import setup_instructors_group
+from tests.browser.editor import publish
 
 PASSWORD = "a-long-demo-password"
 
@@ -47,25 +48,6 @@ def fill_title(page, title, slug):
     page.fill("#id_title", title)
     page.locator("#id_title").press("Tab")
     expect(page.locator("#id_slug")).to_have_value(slug)
-
-
-def publish(page):
-    """Open the footer's action menu and press Publish; wait for the explorer.
-
-    Should Wagtail refuse the form instead, fail with the errors it shows rather
-    than with a timeout."""
-    page.locator("footer").get_by_role("button", name="More actions").click()
-    page.locator('footer button[name="action-publish"]').click()
-    explorer = re.compile(r"/admin/pages/\d+/$")
-    refused = page.locator(".messages .error, .error-message, .help-critical")
-    for _ in range(300):
-        if explorer.search(page.url):
-            return
-        if refused.count():
-            texts = (" ".join(text.split()) for text in refused.all_inner_texts())
-            pytest.fail("Wagtail refused the page: " + " | ".join(texts))
-        page.wait_for_timeout(100)
-    pytest.fail(f"no explorer after publishing; still on {page.url}")
 
 
 def test_instructor_publishes_a_course_that_a_visitor_finds(
