@@ -18,7 +18,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -34,7 +34,7 @@ from assessment.assignments import file_url
 from assessment.items import course_items
 from assessment.models import AssignmentGrade, QuizAttempt, Regrade, Submission
 from assessment.quizzes import complete_if_passed
-from classroom.access import is_course_staff
+from classroom.access import is_course_staff, team_roles
 from classroom.models import Enrollment
 from learning.models import CoursePage
 
@@ -48,9 +48,12 @@ def url(name, *args):
 
 
 def staff_courses(user):
-    """The courses whose grades `user` keeps: owned ones, every one for superusers."""
+    """The courses whose grades `user` keeps: those they own or are on the team of
+    (instructors and assistants alike), every one for superusers."""
     courses = CoursePage.objects.order_by("title", "pk")
-    return courses if user.is_superuser else courses.filter(owner=user)
+    if user.is_superuser:
+        return courses
+    return courses.filter(Q(owner=user) | Q(pk__in=list(team_roles(user))))
 
 
 def forbidden(request):

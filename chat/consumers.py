@@ -1,7 +1,9 @@
 """The chat socket: one group per course room, messages stored before they are sent.
 
 Protocol (README, "Chat"): the client sends `{"message": "text"}` and every member gets
-`{"type": "chat_message", "id", "message", "user", "datetime"}`. A reconnecting
+`{"type": "chat_message", "id", "message", "user", "role", "datetime"}` ("role": the
+author's role in the course's team, "owner", "instructor" or "assistant", or null;
+the room shows it as a badge). A reconnecting
 client catches up with `{"type": "history", "after": id}` (or scrolls back with
 `"before"`), and `{"type": "presence"}` asks who is online. Bad input is answered
 with `{"error": "..."}` and the connection stays open.
@@ -25,7 +27,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from chat.access import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, Identity
+from chat.access import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, Identity, find_course
 from chat.models import ChatMessage
 from chat.presence import presence_store
 from chat.ratelimit import may_send, member_buckets
@@ -33,6 +35,7 @@ from chat.redis_client import Breaker
 from chat.relay import LAYER_TIMEOUT, relays
 from chat.scope_user import real_user
 from chat.store import message_writer
+from classroom.access import role_in, roles_in
 
 __all__ = ["CLOSE_FORBIDDEN", "CLOSE_NOT_FOUND", "ChatConsumer", "room_group"]
 
@@ -81,19 +84,48 @@ def parse(text_data):
         return None, "invalid JSON"
 
 
+def member_role(user, course_id):
+    """The member's role in the course's team (the badge on their messages)."""
+    course = find_course(course_id)
+    return None if user is None or course is None else role_in(user, course)
+
+
 @database_sync_to_async
 def connect_verdict(user, session, course_id):
-    """(None, identity) when `user` may join the room; else (close code, None)."""
+    """(None, identity, role) when `user` may join the room; else (close code,
+    None, None)."""
     if user is None or not user.is_authenticated:
-        return CLOSE_FORBIDDEN, None
+        return CLOSE_FORBIDDEN, None, None
     identity = Identity(user, session)
     verdict = identity.verdict(course_id)
-    return verdict, (identity if verdict is None else None)
+    if verdict is not None:
+        return verdict, None, None
+    return None, identity, member_role(user, course_id)
 
 
 @database_sync_to_async
 def current_verdict(identity, course_id, check_session=False):
     return identity.verdict(course_id, check_session)
+
+
+@database_sync_to_async
+def current_role(identity, course_id):
+    """The member's role now (read again by each background re-check, so a role
+    changed on the team shows on their next message)."""
+    return member_role(identity.fresh_user(), course_id)
+
+
+def with_roles(course_id, messages):
+    """Give each message its author's role in the course (one query at most)."""
+    course = find_course(course_id)
+    if course is None or not messages:
+        return messages
+    roles = roles_in(
+        course, {message.author_id: message.author for message in messages}.values()
+    )
+    for message in messages:
+        message.author_role = roles.get(message.author_id)
+    return messages
 
 
 @database_sync_to_async
@@ -103,6 +135,7 @@ def history_frame(course_id, before=None, after=None):
         messages, more = manager.page_after(course_id, after, HISTORY_PAGE)
     else:
         messages, more = manager.latest_page(course_id, before, HISTORY_PAGE)
+    with_roles(course_id, messages)
     frame = {"type": "history", "messages": [m.as_frame() for m in messages]}
     if after is not None:
         frame["after"] = after
@@ -116,6 +149,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     """A member's connection to a course's room."""
 
     joined = False
+    role = None
     # No channel of its own: a socket hears its room through the process's relay
     # (relay.py), so it needs no per-connection subscription or receive loop.
     channel_layer_alias = None
@@ -141,7 +175,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         local = relays()
         notices = local.notices
-        verdict, self.identity = await connect_verdict(
+        verdict, self.identity, self.role = await connect_verdict(
             self.user, self.scope.get("session"), self.course_id
         )
         if verdict is not None:
@@ -222,6 +256,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             verdict = CLOSE_FORBIDDEN
         if verdict is not None:
             await self.revoke(verdict)
+            return
+        try:
+            self.role = await current_role(self.identity, self.course_id)
+        except Exception:
+            logger.exception("chat: could not read a member's role again")
 
     async def recheck_often(self):
         """Re-check now and then: an access-change notice may have been lost."""
@@ -308,7 +347,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         # Stored first: whatever a member receives can be fetched again later.
         try:
-            wire = await message_writer().save(self.course_id, self.user, text)
+            wire = await message_writer().save(
+                self.course_id, self.user, text, self.role
+            )
         except Exception:
             logger.exception("chat: a message could not be stored")
             await self.send_error("message could not be stored, try again")

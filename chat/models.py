@@ -53,6 +53,11 @@ class ChatMessage(models.Model):
     def __str__(self):
         return f"{self.author}: {self.text[:40]}"
 
+    # The author's role in the course ("owner", "instructor", "assistant" or None),
+    # set by whoever builds the frame (the consumer, the history, the room page):
+    # it is the team's, never stored with the message.
+    author_role = None
+
     def as_frame(self):
         """The message as the socket sends it: {"type": "chat_message", ...}."""
         return {
@@ -60,6 +65,7 @@ class ChatMessage(models.Model):
             "id": self.id,
             "message": self.text,
             "user": self.author.get_username(),
+            "role": self.author_role,
             "datetime": self.created.astimezone(datetime.UTC).isoformat(),
         }
 

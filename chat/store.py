@@ -75,11 +75,13 @@ class MessageWriter:
         self._pending = []
         self._task = None
 
-    async def save(self, course_id, author, text):
-        """Store a message; return it encoded for the wire once it is committed."""
+    async def save(self, course_id, author, text, role=None):
+        """Store a message; return it encoded for the wire once it is committed
+        (with `role`, the author's role in the course, for the badge)."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         message = ChatMessage(course_id=course_id, author=author, text=text)
+        message.author_role = role
         self._pending.append((message, done))
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._drain())

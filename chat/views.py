@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
-from chat.consumers import HISTORY_PAGE
+from chat.consumers import HISTORY_PAGE, with_roles
 from chat.models import ChatMessage
 from learning.access import can_view_contents
 from learning.models import CoursePage
@@ -31,6 +31,7 @@ class ChatRoomView(LoginRequiredMixin, TemplateView):
         messages, has_more = ChatMessage.objects.latest_page(
             self.course.pk, limit=HISTORY_PAGE
         )
+        with_roles(self.course.pk, messages)
         username = self.request.user.get_username()
         context.update(
             course=self.course,

@@ -120,3 +120,40 @@ def can_view_contents(user, course):
         lambda: course.pk in viewable_course_ids(user, [course]),
         [tags.user_tag("enrollments", user.pk), team_tag(user.pk)],
     )
+
+
+def course_team(course):
+    """{user pk: role} of `course`'s team, its owner not included (one query)."""
+    return dict(
+        CourseMember.objects.filter(course_id=course.pk).values_list("user_id", "role")
+    )
+
+
+def roles_in(course, users):
+    """{user pk: role} of those of `users` who are `course`'s staff, as `role_in`
+    answers for each (superusers count as owners), in one query at most."""
+    users = [user for user in users if user is not None and user.is_active]
+    roles = {
+        user.pk: "owner"
+        for user in users
+        if user.is_superuser
+        or (course.owner_id is not None and course.owner_id == user.pk)
+    }
+    others = [user.pk for user in users if user.pk not in roles]
+    if others:
+        roles.update(
+            CourseMember.objects.filter(
+                course_id=course.pk, user_id__in=others
+            ).values_list("user_id", "role")
+        )
+    return roles
+
+
+def staff_courses(user):
+    """The courses `user` is staff of, as a CoursePage queryset (all of them for a
+    superuser)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return CoursePage.objects.none()
+    if user.is_superuser:
+        return CoursePage.objects.all()
+    return CoursePage.objects.filter(Q(owner=user) | Q(pk__in=list(team_roles(user))))

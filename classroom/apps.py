@@ -9,10 +9,11 @@ class ClassroomConfig(AppConfig):
 
     def ready(self):
         # Imported once the models are loaded (Django's app registry).
-        from classroom import access, decorations, progress, signals
+        from classroom import access, decorations, enrollment, progress, signals
 
         register_rule(access)  # the one rule every door asks (learning.access)
         progress.connect()
         signals.connect()
+        enrollment.connect()
         # Its parts and ticks in learning's pages (which name slots, not templates).
         decorations.register()

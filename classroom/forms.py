@@ -42,3 +42,16 @@ class ModuleDoneForm(forms.Form):
         error_messages={"invalid_choice": "This module does not exist."},
     )
     done = forms.BooleanField(required=False, initial=True)
+
+
+class EnrollForm(CourseForm):
+    """Enroll in a course; `key` for a course that asks for one."""
+
+    key = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Enrollment key",
+        help_text="The key your instructor gave you.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"max_length": "That key is too long."},
+    )

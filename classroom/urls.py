@@ -20,6 +20,16 @@ urlpatterns = [
         name="student_leave_course",
     ),
     path(
+        "leave-waitlist/",
+        views.StudentLeaveWaitlistView.as_view(),
+        name="student_leave_waitlist",
+    ),
+    path(
+        "enroll-key/<id:pk>/",
+        views.StudentEnrollKeyView.as_view(),
+        name="student_enroll_key",
+    ),
+    path(
         "course/<id:pk>/",
         views.StudentCourseDetailView.as_view(),
         name="student_course_detail",

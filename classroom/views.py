@@ -5,14 +5,20 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import PasswordResetView
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import CreateView, FormView, ListView
 
+from classroom import enrollment
 from classroom.access import can_view_contents
-from classroom.forms import CourseForm, ModuleDoneForm, StudentRegistrationForm
+from classroom.forms import (
+    CourseForm,
+    EnrollForm,
+    ModuleDoneForm,
+    StudentRegistrationForm,
+)
 from classroom.limits import client_address, hit, wait_text
 from classroom.models import Enrollment, ModuleCompletion
 from classroom.progress import (
@@ -118,27 +124,92 @@ class CourseActionView(LoginRequiredMixin, FormView):
 
 
 class StudentEnrollCourseView(CourseActionView):
-    """Enroll the logged-in user; enrolling twice is a no-op."""
+    """Ask to enroll the logged-in user (classroom.enrollment decides); asking twice
+    answers where they stand. A wrong or missing key shows the key form again with
+    the reason (429 while keys are being guessed)."""
+
+    form_class = EnrollForm
 
     def form_valid(self, form):
         course = form.cleaned_data["course_id"]
-        _, created = Enrollment.objects.get_or_create(
-            student=self.request.user, course=course
+        outcome = enrollment.enroll(
+            self.request.user, course, key=form.cleaned_data["key"] or None
         )
-        if created:
-            messages.success(self.request, f"You are enrolled in {course.title}.")
-        else:
-            messages.info(self.request, f"You were already enrolled in {course.title}.")
+        if outcome.code in KEY_REFUSALS:
+            return key_form_response(self.request, course, form, outcome)
+        say_outcome(self.request, course, outcome)
         return redirect(safe_next_url(self.request, course.url))
 
 
+# Refusals answered with the key form and its error (status), not a message.
+KEY_REFUSALS = {"key_needed": 400, "wrong_key": 403, "throttled": 429}
+
+
+def say_outcome(request, course, outcome):
+    """A message saying what became of a request to enroll."""
+    if outcome.status == enrollment.ENROLLED:
+        messages.success(request, f"You are enrolled in {course.title}.")
+    elif outcome.status == enrollment.ALREADY:
+        messages.info(request, f"You were already enrolled in {course.title}.")
+    elif outcome.status == enrollment.WAITLISTED:
+        messages.info(
+            request,
+            f"{course.title} is full: you are "
+            f"{enrollment.ordinal(outcome.position)} on its waitlist. "
+            "We will email you when a seat is yours.",
+        )
+    elif outcome.status == enrollment.REQUESTED:
+        messages.info(request, outcome.reason)
+    else:
+        messages.error(request, outcome.reason)
+
+
+def key_form_response(request, course, form, outcome):
+    form.add_error("key", outcome.reason)
+    response = render(
+        request,
+        "classroom/enroll_key.html",
+        {"course": course, "form": form, "next": safe_next_url(request, "")},
+        status=KEY_REFUSALS[outcome.code],
+    )
+    if outcome.retry_after:
+        response["Retry-After"] = str(outcome.retry_after)
+    return response
+
+
+class StudentEnrollKeyView(LoginRequiredMixin, View):
+    """The key form of a course on a page of its own (the course page has it too)."""
+
+    def get(self, request, pk):
+        course = get_object_or_404(CoursePage.objects.live(), pk=pk)
+        form = EnrollForm(initial={"course_id": course.pk})
+        return render(
+            request,
+            "classroom/enroll_key.html",
+            {"course": course, "form": form, "next": safe_next_url(request, "")},
+        )
+
+
 class StudentLeaveCourseView(CourseActionView):
-    """Leave a course. Completions are kept, so enrolling again restores progress."""
+    """Leave a course. Completions are kept, so enrolling again restores progress;
+    the seat goes to the first on the waitlist."""
 
     def form_valid(self, form):
         course = form.cleaned_data["course_id"]
-        Enrollment.objects.filter(student=self.request.user, course=course).delete()
+        enrollment.leave(self.request.user, course)
         messages.info(self.request, f"You left {course.title}.")
+        return redirect(safe_next_url(self.request, course.url))
+
+
+class StudentLeaveWaitlistView(CourseActionView):
+    """Leave a course's waitlist, or withdraw a request to enroll."""
+
+    def form_valid(self, form):
+        course = form.cleaned_data["course_id"]
+        if enrollment.leave_waitlist(self.request.user, course):
+            messages.info(self.request, f"You no longer wait for {course.title}.")
+        else:
+            messages.info(self.request, f"You were not waiting for {course.title}.")
         return redirect(safe_next_url(self.request, course.url))
 
 

@@ -1,7 +1,13 @@
 """Classroom in the Wagtail admin.
 
-- "Students": each instructor sees the enrollments in the courses they own, with
-  progress (a read-only Wagtail ModelViewSet); superusers see every enrollment.
+- "Students": the enrollments, with progress, of every course the user is staff
+  of: its owner, or on its team as an instructor or assistant (a read-only Wagtail
+  ModelViewSet); superusers see every enrollment. Who sees which enrollment is
+  decided in one place, the screen's permission policy (a
+  `learning.permissions.CourseOwnerPermissionPolicy`, which reads the team
+  through `learning.access`), for the listing and for its course filter.
+- "Course teams" (classroom.admin_team): a course's owner and members, managed by
+  the owner and superusers.
 """
 
 import django_filters
@@ -35,7 +41,7 @@ register_permission_policy(Enrollment, enrollment_policy, exact_class=True)
 
 
 class EnrollmentFilterSet(WagtailFilterSet):
-    # Only the user's own courses are offered.
+    # Only the courses the user is staff of are offered.
     course = django_filters.ModelChoiceFilter(
         queryset=courses_administered_by, label="Course"
     )
@@ -62,10 +68,10 @@ def progress_label(enrollment):
 
 
 class EnrollmentViewSet(ModelViewSet):
-    """The students of my courses and how far they have got.
+    """The students of the courses I teach or assist and how far they have got.
 
     Only the listing is exposed (no add/edit/delete/inspect/history pages), so no
-    view can show an enrollment outside the owner-filtered queryset.
+    view can show an enrollment outside the staff-filtered queryset.
     """
 
     model = Enrollment

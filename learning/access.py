@@ -9,6 +9,11 @@ registered nobody may read any course's contents: the door fails closed.
 `access_changed` is sent (with `users` and/or `courses`, lists of pks) by the
 rule's app once a change that may take access away has been committed, for those
 that hold access open (the chat's sockets).
+
+The same rule knows each course's team (`role_in`, `is_course_staff`,
+`may_edit_course`, `team_roles`, `roles_in`, `course_team` below): Wagtail's page
+permissions (learning.permissions) and the admin screens over a course's things
+follow it. Those answers fail closed too.
 """
 
 from django.apps import apps
@@ -47,3 +52,49 @@ def viewable_courses(user):
         # Through the app registry: learning.models imports this module.
         return apps.get_model("learning", "CoursePage").objects.none()
     return _rule.viewable_courses(user)
+
+
+# --- A course's team (owner, instructors, assistants) -------------------------------
+#
+# The same rule's app knows who is on a course's team; `learning` asks it here (the
+# page permission policy, the admin screens over a course's things). Each answer
+# fails closed: with no rule, or a rule that does not know teams, nobody has a role.
+
+
+def _ask(name, default, *args):
+    answer = getattr(_rule, name, None)
+    return default if answer is None else answer(*args)
+
+
+def role_in(user, course):
+    """ "owner" (the course page's owner, and superusers), "instructor",
+    "assistant", or None."""
+    return _ask("role_in", None, user, course)
+
+
+def is_course_staff(user, course):
+    """The course's staff (owner, superusers, its team): they see its contents,
+    its students and their grades, and moderate its chat."""
+    return bool(_ask("is_course_staff", False, user, course))
+
+
+def may_edit_course(user, course):
+    """May `user` edit `course` and its modules (owner, superusers, the team's
+    instructors; not its assistants)?"""
+    return bool(_ask("may_edit_course", False, user, course))
+
+
+def team_roles(user):
+    """{course pk: role} of the course teams `user` belongs to (not the courses
+    they own)."""
+    return dict(_ask("team_roles", {}, user))
+
+
+def roles_in(course, users):
+    """{user pk: role} of those of `users` who are `course`'s staff."""
+    return dict(_ask("roles_in", {}, course, users))
+
+
+def course_team(course):
+    """{user pk: role} of `course`'s team (not its owner)."""
+    return dict(_ask("course_team", {}, course))

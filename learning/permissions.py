@@ -9,13 +9,28 @@ publishing, locking and adding children, so one instructor cannot publish,
 unpublish or add modules to another's course, and only administrators (users
 with "change" or superusers) create subjects. With "add" but not "change" on a
 collection, users edit only the images, documents and media they uploaded.
+
+A course's team (classroom.models.CourseMember, asked through `learning.access`)
+adds to that, in one place, Wagtail's page permission policy
+(`CoursePagePermissionPolicy`, registered for every page type): the team's
+instructors hold "add", "change" and "publish" on their course, so they edit,
+publish and add modules to it as its owner does, in the page tester and in every
+listing, action and report Wagtail asks the policy about; the course itself stays
+the owner's to delete or move. Assistants hold no page permission: they edit
+nothing. The admin screens over a course's things (students, chat messages) are
+for the course's whole staff (`CourseOwnerPermissionPolicy`).
 """
 
 from django.apps import apps as global_apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Q
-from wagtail.models import Page, PagePermissionTester
+from wagtail.models import GroupPagePermission, Page, PagePermissionTester
 from wagtail.permission_policies import BasePermissionPolicy
+from wagtail.permission_policies.pages import PagePermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from learning import access
 
 INSTRUCTORS = "Instructors"
 
@@ -31,6 +46,10 @@ COLLECTION_PERMISSIONS = [
 ]
 # Page permissions on the catalogue page (and so on everything under it).
 PAGE_PERMISSIONS = ["add_page", "publish_page"]
+# Page permissions a course's team instructors hold on their course (and so on
+# its modules); assistants hold none.
+TEAM_INSTRUCTOR = "instructor"
+TEAM_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]
 
 
 def _permission(apps, app_label, model, codename, name):
@@ -140,6 +159,22 @@ class OwnedPagePermissionTester(PagePermissionTester):
     def __init__(self, user, page, children_are_shared=False):
         super().__init__(user, page)
         self.children_are_shared = children_are_shared
+        # Whether this page is a course the user edits as a team instructor only
+        # (not as its owner, nor with "change" from a group).
+        self.team_course_only = False
+        if user.is_active and not user.is_superuser and page.owner_id != user.pk:
+            here = [
+                perm
+                for perm in self.permission_policy.get_cached_permissions_for_user(user)
+                if page.path.startswith(perm.page.path)
+            ]
+            self.team_course_only = any(
+                is_team_permission(perm) and perm.page_id == page.pk for perm in here
+            ) and not any(
+                perm.permission.codename == "change_page"
+                and not is_team_permission(perm)
+                for perm in here
+            )
 
     def owns_page(self):
         if not self.user.is_active:
@@ -161,6 +196,10 @@ class OwnedPagePermissionTester(PagePermissionTester):
     def can_reorder_children(self):
         return super().can_reorder_children() and self.owns_page()
 
+    def can_delete(self, ignore_bulk=False):
+        # A team instructor edits the course; deleting or moving it is its owner's.
+        return not self.team_course_only and super().can_delete(ignore_bulk)
+
     def can_publish(self):
         return super().can_publish() and self.owns_page()
 
@@ -179,11 +218,93 @@ class OwnedPagePermissionTester(PagePermissionTester):
         )
 
 
+# --- A course's team in Wagtail's page permissions ---------------------------------
+
+
+def is_team_permission(perm):
+    """Whether a page permission comes from a course team (not from a group)."""
+    return getattr(perm, "from_team", False)
+
+
+def team_page_permissions(user):
+    """The page permissions `user` holds as a team instructor: "add", "change" and
+    "publish" on each course whose team they are an instructor of. Unsaved
+    GroupPagePermission rows, shaped as Wagtail's policy reads its own."""
+    if not user.is_active or user.is_anonymous or user.is_superuser:
+        return []
+    courses = [
+        pk for pk, role in access.team_roles(user).items() if role == TEAM_INSTRUCTOR
+    ]
+    if not courses:
+        return []
+    permissions = []
+    for page in Page.objects.filter(pk__in=courses).order_by("path"):
+        for codename in TEAM_PAGE_PERMISSIONS:
+            perm = GroupPagePermission(
+                page=page, permission=Permission(codename=codename)
+            )
+            perm.from_team = True
+            permissions.append(perm)
+    return permissions
+
+
+class CoursePagePermissionPolicy(PagePermissionPolicy):
+    """Wagtail's page permission policy, with each course's team instructors
+    holding "add", "change" and "publish" on their course (see the module's doc).
+
+    Wagtail's page tester, explorer, listings, choosers, bulk actions and reports
+    all read a user's page permissions from here
+    (`get_cached_permissions_for_user`), so they agree with
+    `OwnedPagePermissionTester` in every door.
+    """
+
+    def get_all_permissions_for_user(self, user):
+        granted = super().get_all_permissions_for_user(user)
+        team = team_page_permissions(user)
+        return [*granted, *team] if team else granted
+
+    def users_with_any_permission_for_instance(
+        self, actions, instance, include_superusers=True
+    ):
+        users = super().users_with_any_permission_for_instance(
+            actions, instance, include_superusers
+        )
+        if not {"add", "change", "publish"} & set(actions):
+            return users
+        CoursePage = global_apps.get_model("learning", "CoursePage")
+        course = (
+            CoursePage.objects.ancestor_of(instance, inclusive=True)
+            .only("pk", "owner_id")
+            .first()
+        )
+        if course is None:
+            return users
+        editors = [
+            pk
+            for pk, role in access.course_team(course).items()
+            if role == TEAM_INSTRUCTOR
+        ]
+        if not editors:
+            return users
+        User = get_user_model()
+        return (
+            users
+            | User._default_manager.filter(is_active=True, pk__in=editors).distinct()
+        )
+
+
+course_page_policy = CoursePagePermissionPolicy(Page)
+# For Page and every page type (Wagtail's own is registered for AbstractPage).
+register_permission_policy(Page, course_page_policy)
+
+
 class CourseOwnerPermissionPolicy(BasePermissionPolicy):
     """Admin screens over things that belong to a course (enrollments, chat messages).
 
-    Admin users may take `actions` on the items of courses they own; superusers on
-    every item. Subclasses name the model and the actions, nothing else.
+    Admin users may take `actions` on the items of courses they are staff of (the
+    owner, and the team's instructors and assistants: `learning.access`);
+    superusers on every item. Subclasses name the model and the actions, nothing
+    else.
     """
 
     actions = frozenset({"view"})
@@ -210,7 +331,7 @@ class CourseOwnerPermissionPolicy(BasePermissionPolicy):
 
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action) and (
-            user.is_superuser or instance.course.owner_id == user.pk
+            user.is_superuser or access.is_course_staff(user, instance.course)
         )
 
     def instances_user_has_any_permission_for(self, user, actions):
@@ -218,11 +339,20 @@ class CourseOwnerPermissionPolicy(BasePermissionPolicy):
             return self.model.objects.none()
         if user.is_superuser:
             return self.model.objects.all()
-        return self.model.objects.filter(course__owner=user)
+        return self.model.objects.filter(staffed(user, "course"))
+
+
+def staffed(user, prefix=""):
+    """A filter on the courses `user` is staff of (owned, or on their team), or,
+    with `prefix`, on the things whose `prefix` is such a course."""
+    field = f"{prefix}__" if prefix else ""
+    team = list(access.team_roles(user))
+    return Q(**{f"{field}owner": user}) | Q(**{f"{field}pk__in": team})
 
 
 def courses_administered_by(request):
-    """The courses an admin screen offers as a filter: own courses; all for superusers.
+    """The courses an admin screen offers as a filter: those the user is staff of
+    (owner or team member); all for superusers.
 
     Takes the request, as django-filter's `queryset` callables do.
     """
@@ -230,4 +360,4 @@ def courses_administered_by(request):
     courses = global_apps.get_model("learning", "CoursePage").objects.order_by("title")
     if request is None or request.user.is_superuser:
         return courses
-    return courses.filter(owner=request.user)
+    return courses.filter(staffed(request.user))

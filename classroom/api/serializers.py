@@ -9,6 +9,7 @@ from rest_framework import serializers
 from wagtail.rich_text import expand_db_html
 
 from classroom.models import Enrollment
+from classroom.progress import Progress
 
 
 class ModuleSerializer(serializers.Serializer):
@@ -61,6 +62,24 @@ class ModuleWithContentsSerializer(ModuleSerializer):
         ]
 
 
+class EnrollmentRulesSerializer(serializers.Serializer):
+    """How students get into the course (classroom.enrollment)."""
+
+    mode = serializers.ChoiceField(
+        choices=["open", "key", "invitation", "approval"],
+        help_text="open, key (type a key), invitation (only), approval (by staff)",
+    )
+    opens = serializers.DateTimeField(allow_null=True)
+    closes = serializers.DateTimeField(allow_null=True)
+    capacity = serializers.IntegerField(
+        allow_null=True, help_text="Seats; null for no limit"
+    )
+    seats_left = serializers.IntegerField(
+        allow_null=True, help_text="Free seats; null for no limit"
+    )
+    waitlist = serializers.BooleanField(help_text="Whether a full course has one")
+
+
 class CourseSerializer(serializers.Serializer):
     """A published course with its modules in page-tree order."""
 
@@ -86,6 +105,20 @@ class CourseSerializer(serializers.Serializer):
             module.api_order = order
         return self.module_serializer_class(
             modules, many=True, context={**self.context, "course": course}
+        ).data
+
+
+class CourseDetailSerializer(CourseSerializer):
+    """One course as listed, with how to enroll in it (the lists keep the book's
+    fields)."""
+
+    enrollment = serializers.SerializerMethodField()
+
+    @extend_schema_field(EnrollmentRulesSerializer)
+    def get_enrollment(self, course):
+        summary = course.enrollment_summary
+        return EnrollmentRulesSerializer(
+            {name: summary[name] for name in EnrollmentRulesSerializer._declared_fields}
         ).data
 
 
@@ -183,3 +216,57 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class EnrollRequestSerializer(serializers.Serializer):
+    """What POST .../enroll/ may carry: the course's key, when it asks for one."""
+
+    key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        trim_whitespace=True,
+        help_text="The enrollment key (courses in key mode)",
+    )
+
+
+class EnrollPendingSerializer(serializers.Serializer):
+    """Not enrolled yet: on the waitlist (with the place, 1 is next) or a request
+    waiting for the course's staff."""
+
+    enrolled = serializers.BooleanField()
+    waitlisted = serializers.BooleanField(required=False)
+    position = serializers.IntegerField(required=False, min_value=1)
+    requested = serializers.BooleanField(required=False)
+
+
+class LeftSerializer(serializers.Serializer):
+    enrolled = serializers.BooleanField()
+
+
+class RosterStudentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="student_id")
+    username = serializers.CharField(source="student.username")
+    email = serializers.EmailField(source="student.email", allow_blank=True)
+
+
+class RosterEntrySerializer(serializers.ModelSerializer):
+    """A student of the course and how far they have got."""
+
+    student = serializers.SerializerMethodField()
+    enrolled = serializers.DateTimeField(source="created")
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enrollment
+        fields = ["student", "enrolled", "progress"]
+
+    @extend_schema_field(RosterStudentSerializer)
+    def get_student(self, enrollment):
+        return RosterStudentSerializer(enrollment).data
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, enrollment):
+        return ProgressSerializer(
+            Progress(done=enrollment.done_modules, total=enrollment.published_modules)
+        ).data

@@ -33,20 +33,27 @@ from rest_framework.decorators import (
     authentication_classes,
     permission_classes,
 )
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from classroom import enrollment
+from classroom.access import is_course_staff
 from classroom.api import queries
 from classroom.api.pagination import StandardPagination
 from classroom.api.permissions import CanViewContents
 from classroom.api.serializers import (
+    CourseDetailSerializer,
     CourseSerializer,
     CourseWithContentsSerializer,
     EnrolledSerializer,
     EnrollmentSerializer,
+    EnrollPendingSerializer,
+    EnrollRequestSerializer,
+    LeftSerializer,
     ModuleDoneSerializer,
     ProgressSerializer,
+    RosterEntrySerializer,
     SubjectSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -54,7 +61,11 @@ from classroom.api.serializers import (
 from classroom.api.throttling import AnonWindowThrottle
 from classroom.limits import LoginLockedOut, is_locked_out
 from classroom.models import Enrollment, ModuleCompletion
-from classroom.progress import progress_of, why_not_done_by_hand
+from classroom.progress import (
+    progress_of,
+    why_not_done_by_hand,
+    with_enrollment_progress,
+)
 from learning.api import nul_parameter
 from learning.models import ModulePage
 from sitecache import tags
@@ -72,6 +83,18 @@ BAD_PARAMETER = OpenApiResponse(
 )
 # Ids beyond 64 bits would overflow the database driver: such paths are unknown.
 ID_PATTERN = r"[0-9]{1,18}"
+
+
+class IsCourseStaff(BasePermission):
+    """The course's staff: owner, team, superusers (classroom.access decides)."""
+
+    message = "Only the course's staff see its students."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request, view, obj):
+        return is_course_staff(request.user, obj)
 
 
 class ChecksQueryParameters:
@@ -228,8 +251,8 @@ class SubjectViewSet(PublicCatalogueViewSet):
         ],
     ),
     retrieve=extend_schema(
-        summary="One published course",
-        responses={200: CourseSerializer, 404: NOT_FOUND},
+        summary="One published course, with how to enroll in it",
+        responses={200: CourseDetailSerializer, 404: NOT_FOUND},
     ),
 )
 class CourseViewSet(PublicCatalogueViewSet):
@@ -253,7 +276,19 @@ class CourseViewSet(PublicCatalogueViewSet):
     def answer_cache_key(self, request):
         if "search" in request.query_params and request.user.is_authenticated:
             return None  # what matches depends on what this caller may read
+        if self.action == "retrieve":
+            # One course's answer shows its enrollment rules and seats left too.
+            self.cache_tags = (
+                *PublicCatalogueViewSet.cache_tags,
+                enrollment.seats_tag(int(self.kwargs["pk"])),
+                "enrollments",
+            )
         return super().answer_cache_key(request)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CourseDetailSerializer
+        return super().get_serializer_class()
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -262,6 +297,8 @@ class CourseViewSet(PublicCatalogueViewSet):
     def get_object(self):
         course = super().get_object()
         queries.attach_modules([course], with_body=self.action == "contents")
+        if self.action == "retrieve":
+            enrollment.attach_summaries([course])
         return course
 
     def permission_denied(self, request, message=None, code=None):
@@ -273,19 +310,116 @@ class CourseViewSet(PublicCatalogueViewSet):
 
     @extend_schema(
         summary="Enroll the caller in this course (idempotent)",
-        request=None,
+        description="The course's mode, window, key and capacity decide: enrolled "
+        "(200), on the waitlist or a request waiting for the staff (202), or "
+        "refused with the reason (403). Wrong keys are limited per student and "
+        "course: past the limit even the right key answers 429 for a while.",
+        request=EnrollRequestSerializer,
         responses={
             200: EnrolledSerializer,
+            202: EnrollPendingSerializer,
+            400: BAD_PARAMETER,
+            401: UNAUTHORIZED,
+            403: OpenApiResponse(
+                ERROR,
+                description="Refused: wrong key, not open yet or closed, by "
+                "invitation only, full without a waitlist (or a session without "
+                "CSRF)",
+            ),
+            404: NOT_FOUND,
+            429: OpenApiResponse(
+                ERROR,
+                description="Too many wrong keys: when to try again (also in "
+                "Retry-After)",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def enroll(self, request, pk=None):
+        course = self.get_object()
+        body = EnrollRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcome = enrollment.enroll(
+            request.user, course, key=body.validated_data.get("key") or None
+        )
+        if outcome.enrolled:
+            return Response({"enrolled": True})
+        if outcome.status == enrollment.WAITLISTED:
+            return Response(
+                {"enrolled": False, "waitlisted": True, "position": outcome.position},
+                status=status.HTTP_202_ACCEPTED,
+            )
+        if outcome.status == enrollment.REQUESTED:
+            return Response(
+                {"enrolled": False, "requested": True},
+                status=status.HTTP_202_ACCEPTED,
+            )
+        if outcome.code == "throttled":
+            return Response(
+                {"detail": outcome.reason},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(outcome.retry_after)},
+            )
+        return Response({"detail": outcome.reason}, status=status.HTTP_403_FORBIDDEN)
+
+    @extend_schema(
+        summary="Leave this course, its waitlist or a request (idempotent)",
+        description="A freed seat goes to the first on the waitlist.",
+        request=None,
+        responses={
+            200: LeftSerializer,
             401: UNAUTHORIZED,
             403: FORBIDDEN,
             404: NOT_FOUND,
         },
     )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
-    def enroll(self, request, pk=None):
+    def leave(self, request, pk=None):
         course = self.get_object()
-        Enrollment.objects.get_or_create(student=request.user, course=course)
-        return Response({"enrolled": True})
+        enrollment.leave(request.user, course)
+        return Response({"enrolled": False})
+
+    @extend_schema(
+        summary="The course's students with their progress (the course's staff)",
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT, description="From 1"),
+            OpenApiParameter(
+                "page_size", OpenApiTypes.INT, description="From 1 to 100"
+            ),
+        ],
+        responses={
+            200: inline_serializer(
+                "PaginatedRosterList",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": RosterEntrySerializer(many=True),
+                },
+            ),
+            400: BAD_PARAMETER,
+            403: FORBIDDEN,
+            404: OpenApiResponse(
+                ERROR, description="No such published course, or page of the list"
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        serializer_class=RosterEntrySerializer,
+        permission_classes=[IsCourseStaff],
+    )
+    def students(self, request, pk=None):
+        course = self.get_object()
+        roster = with_enrollment_progress(
+            Enrollment.objects.filter(course=course).select_related("student")
+        ).order_by("student__username", "pk")
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(roster, request, view=self)
+        return paginator.get_paginated_response(
+            RosterEntrySerializer(page, many=True).data
+        )
 
     @extend_schema(
         summary="The course with each module's contents",

@@ -1,11 +1,14 @@
 """Per-student parts of course and module pages.
 
-These are computed for each request (one query each) and rendered by includes that
-sit outside any cached fragment, so no student ever sees another's state.
+These are computed for each request and rendered by includes that sit outside any
+cached fragment, so no student ever sees another's state. Each piece is cached under
+the tags of what it shows (the student's own, the course's seats): no query when
+warm.
 """
 
 from django import template
 
+from classroom import enrollment
 from classroom.progress import Progress, course_status
 
 register = template.Library()
@@ -42,3 +45,24 @@ def module_status_of(context, module, course=None):
     if course is None:
         course = module.course
     return _status(context, course, module=module)
+
+
+@register.simple_tag(takes_context=True)
+def enrollment_state_of(context, course):
+    """`{% enrollment_state_of page as enrollment %}`: what the course page says
+    about getting in (classroom.enrollment.page_state), for this user or a visitor.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if course is None:
+        return {}
+    return enrollment.page_state(user, course)
+
+
+@register.filter
+def ordinal(number):
+    """4 -> "4th"."""
+    try:
+        return enrollment.ordinal(int(number))
+    except (TypeError, ValueError):
+        return ""

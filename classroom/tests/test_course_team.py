@@ -2,6 +2,7 @@
 rule: they see its contents in every door, at once, and lose them at once."""
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from classroom.access import (
     can_view_contents,
@@ -10,7 +11,7 @@ from classroom.access import (
     role_in,
 )
 from classroom.models import CourseMember
-from demo.factories import UserFactory
+from demo.factories import CoursePageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +72,14 @@ def test_a_member_taken_off_the_team_loses_the_contents_at_once(
 
 
 def test_one_courses_team_sees_nothing_of_another(course, assistant):
-    from demo.factories import CoursePageFactory
-
     other = CoursePageFactory(parent=course.get_parent(), title="Geometry")
     assert not can_view_contents(assistant, other)
     assert role_in(assistant, other) is None
+
+
+def test_an_assistant_grades_the_course(client, course, assistant):
+    client.force_login(assistant)
+    assistant.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    index = client.get("/admin/grades/")
+    assert index.status_code == 200 and "Algebra" in index.text
+    assert client.get(f"/admin/grades/{course.pk}/").status_code == 200

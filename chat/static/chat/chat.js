@@ -12,6 +12,8 @@ const olderButton = document.getElementById("chat-older");
 const online = document.getElementById("chat-online");
 const onlineCount = document.getElementById("chat-online-count");
 
+// The badge of a course team's member: the role in words (never colour alone).
+const ROLE_LABELS = { owner: "Owner", instructor: "Instructor", assistant: "Assistant" };
 const REFUSED = { 4403: "You may not join this room.", 4404: "This room does not exist." };
 const MAX_DELAY = 30000;
 
@@ -53,6 +55,13 @@ function renderMessage(message) {
   const author = document.createElement("span");
   author.className = "chat-author";
   author.textContent = message.user;
+  const parts = [author];
+  if (Object.hasOwn(ROLE_LABELS, message.role ?? "")) {
+    const badge = document.createElement("span");
+    badge.className = `chat-badge chat-badge--${message.role}`;
+    badge.textContent = ROLE_LABELS[message.role];
+    parts.push(" ", badge);
+  }
   const time = document.createElement("time");
   time.className = "chat-time";
   time.dateTime = message.datetime;
@@ -60,7 +69,7 @@ function renderMessage(message) {
   const text = document.createElement("p");
   text.className = "chat-text";
   text.textContent = message.message;
-  item.append(author, " ", time, text);
+  item.append(...parts, " ", time, text);
   return item;
 }
 
