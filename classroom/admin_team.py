@@ -21,8 +21,6 @@ A course page's header and its listing's "More" menu link to its team.
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -42,7 +40,6 @@ from classroom.models import CourseMember
 from learning.models import CoursePage
 
 NAMESPACE = "course_team"
-TEAM_GROUP = "Course team"
 PAGE_SIZE = 50
 ROLE_LABELS = {"owner": "Owner", **dict(CourseMember.ROLES)}
 
@@ -57,37 +54,6 @@ def may_manage(user, course):
 
 
 # --- Admin access for members ------------------------------------------------------
-
-
-def team_group():
-    """The "Course team" group: Wagtail admin access, nothing else (idempotent).
-
-    Made when first needed (a data migration may make it beforehand; get_or_create
-    the permission: post_migrate makes it, which may not have run yet)."""
-    group, _ = Group.objects.get_or_create(name=TEAM_GROUP)
-    content_type, _ = ContentType.objects.get_or_create(
-        app_label="wagtailadmin", model="admin"
-    )
-    permission, _ = Permission.objects.get_or_create(
-        content_type=content_type,
-        codename="access_admin",
-        defaults={"name": "Can access Wagtail admin"},
-    )
-    group.permissions.add(permission)
-    return group
-
-
-def grant_admin_access(user):
-    """A team member reaches the Wagtail admin (through the "Course team" group)."""
-    user.groups.add(team_group())
-
-
-def withdraw_admin_access(user):
-    """Out of the "Course team" group once on no team any more."""
-    if not CourseMember.objects.filter(user=user).exists():
-        group = Group.objects.filter(name=TEAM_GROUP).first()
-        if group is not None:
-            user.groups.remove(group)
 
 
 # --- Forms -------------------------------------------------------------------------
@@ -260,7 +226,6 @@ class TeamView(CourseTeamPage):
                     CourseMember.objects.create(
                         course=self.course, user=user, role=role, added_by=request.user
                     )
-                    grant_admin_access(user)
             except IntegrityError:
                 form.add_error("user", f"{user.get_username()} is on the team already.")
             else:
@@ -309,7 +274,6 @@ class RemoveView(CourseTeamPage):
         user = member.user
         with transaction.atomic():
             member.delete()
-            withdraw_admin_access(user)
         messages.success(request, f"{user.get_username()} is no longer on the team.")
         return redirect(url("team", self.course.pk))
 

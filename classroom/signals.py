@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from classroom.models import CourseMember, Enrollment
+from classroom.team import grant_admin_access, withdraw_admin_access
 from learning.access import access_changed
 from sitecache import tags
 
@@ -34,6 +35,10 @@ def team_changed(sender, instance, raw=False, created=False, **kwargs):
     if raw:
         return
     tags.changed(tags.user_tag("team", instance.user_id))
+    if kwargs.get("signal") is post_delete:
+        withdraw_admin_access(instance.user)
+    else:
+        grant_admin_access(instance.user)
     if not created:
         transaction.on_commit(
             functools.partial(

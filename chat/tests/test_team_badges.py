@@ -13,8 +13,8 @@ from django.urls import reverse
 from chat.models import ChatMessage
 from chat.routing import websocket_urlpatterns
 from chat.tests.test_consumers import joined, next_frame
-from classroom.admin_team import grant_admin_access
 from classroom.models import CourseMember
+from classroom.team import grant_admin_access
 from demo.factories import CoursePageFactory, UserFactory
 
 

@@ -11,6 +11,7 @@ from classroom.access import (
     role_in,
 )
 from classroom.models import CourseMember
+from classroom.team import TEAM_GROUP
 from demo.factories import CoursePageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,15 @@ def test_an_assistant_grades_the_course(client, course, assistant):
     index = client.get("/admin/grades/")
     assert index.status_code == 200 and "Algebra" in index.text
     assert client.get(f"/admin/grades/{course.pk}/").status_code == 200
+
+
+def test_a_membership_made_anywhere_opens_the_admin_and_its_end_closes_it(course):
+    member = UserFactory(username="made-in-the-shell")
+    membership = CourseMember.objects.create(
+        course=course, user=member, role=CourseMember.ASSISTANT
+    )
+    assert member.groups.filter(name=TEAM_GROUP).exists()
+    assert member.has_perm("wagtailadmin.access_admin")
+    membership.delete()
+    member = type(member).objects.get(pk=member.pk)
+    assert not member.groups.filter(name=TEAM_GROUP).exists()

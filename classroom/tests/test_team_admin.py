@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from classroom.admin_team import TEAM_GROUP
 from classroom.models import CourseMember
+from classroom.team import TEAM_GROUP
 from demo.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +149,7 @@ def test_removing_keeps_the_group_while_on_another_team(
 def staff(course, newcomer):
     """A team instructor and a team assistant of `course` (admin users)."""
     group, _ = Group.objects.get_or_create(name=TEAM_GROUP)
-    from classroom.admin_team import grant_admin_access
+    from classroom.team import grant_admin_access
 
     co = UserFactory(username="co-instructor")
     for user, role in ((co, "instructor"), (newcomer, "assistant")):
@@ -200,7 +200,7 @@ def test_a_superuser_manages_every_team(client, course, superuser, newcomer):
 
 
 def test_a_member_of_another_courses_team_gets_403(client, course, other_instructor):
-    from classroom.admin_team import grant_admin_access
+    from classroom.team import grant_admin_access
     from demo.factories import CoursePageFactory
 
     other = CoursePageFactory(

@@ -10,8 +10,8 @@ screen, Wagtail's page editor and the grading queue.
 import pytest
 from django.urls import reverse
 
-from classroom.admin_team import grant_admin_access
 from classroom.models import CourseMember, Enrollment
+from classroom.team import grant_admin_access
 from classroom.tests.conftest import module_body
 from demo.factories import CoursePageFactory, ModulePageFactory, UserFactory
 
