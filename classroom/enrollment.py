@@ -136,17 +136,34 @@ def key_guess_wait(student, course):
     return max(1, math.ceil((window + 1) * KEY_GUESS_SECONDS - now))
 
 
-def count_wrong_key(student, course):
-    window = int(time.time() // KEY_GUESS_SECONDS)
+def take_key_guess(student, course):
+    """Count a try of a key before it is checked, in one atomic step: tries sent at
+    once each take a slot (a count read before the slow check would let them all
+    through). Seconds to wait when over the limit, else None (also when the cache
+    cannot count, as limits.hit does)."""
+    now = time.time()
+    window = int(now // KEY_GUESS_SECONDS)
     key = _guess_key(student, course, window)
     try:
         try:
-            cache.incr(key)
-        except ValueError:  # the window's first wrong key
-            if not cache.add(key, 1, KEY_GUESS_SECONDS + 1):
-                cache.incr(key)
+            count = cache.incr(key)
+        except ValueError:  # the window's first try
+            count = 1 if cache.add(key, 1, KEY_GUESS_SECONDS + 1) else cache.incr(key)
     except Exception:
-        log.warning("Cannot count enrollment key guesses")
+        log.warning("Cannot count enrollment key guesses: letting them through")
+        return None
+    if count is None or count <= KEY_GUESSES:
+        return None
+    return max(1, math.ceil((window + 1) * KEY_GUESS_SECONDS - now))
+
+
+def give_back_key_guess(student, course):
+    """A right key takes no slot."""
+    key = _guess_key(student, course, int(time.time() // KEY_GUESS_SECONDS))
+    try:
+        cache.decr(key)
+    except Exception:  # gone (a new window) or the cache is down: nothing to give
+        log.debug("No key guess to give back")
 
 
 def ordinal(number):
@@ -285,19 +302,22 @@ def enroll(student, course, key=None, now=None):
     if settings.mode == EnrollmentSettings.INVITATION:
         return refused("invitation", "This course is by invitation only.")
     if settings.mode == EnrollmentSettings.KEY:
-        wait = key_guess_wait(student, course)
+        if not key:
+            wait = key_guess_wait(student, course)
+            if wait is None:
+                return refused("key_needed", "Enter the enrollment key to enroll.")
+        else:
+            wait = take_key_guess(student, course)
         if wait is not None:
             return refused(
                 "throttled",
                 f"Too many wrong keys. Try again in {wait_text(wait)}.",
                 retry_after=wait,
             )
-        if not key:
-            return refused("key_needed", "Enter the enrollment key to enroll.")
         # Outside the lock: hashing takes a while.
         if not key_matches(settings, key):
-            count_wrong_key(student, course)
             return refused("wrong_key", "That key is not right.")
+        give_back_key_guess(student, course)
     if settings.mode == EnrollmentSettings.APPROVAL:
         return request_to_enroll(student, course)
     return _take_seat(student, course)

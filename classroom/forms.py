@@ -1,9 +1,13 @@
 """Forms of the student side: sign-up and the course a student acts on."""
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 
+from learning.converters import IdConverter
 from learning.models import CoursePage, ModulePage
 
 
@@ -23,10 +27,24 @@ class StudentRegistrationForm(UserCreationForm):
         return email
 
 
+class PageChoiceField(forms.ModelChoiceField):
+    """A page by its id, refused as unknown before any query when no database
+    could hold it (SQLite raises OverflowError past 64 bits: a 500)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not re.fullmatch(
+            IdConverter.regex, str(value)
+        ):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class CourseForm(forms.Form):
     """A published course, chosen by id (enroll and leave post this)."""
 
-    course_id = forms.ModelChoiceField(
+    course_id = PageChoiceField(
         queryset=CoursePage.objects.live(),
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "This course does not exist."},
@@ -36,7 +54,7 @@ class CourseForm(forms.Form):
 class ModuleDoneForm(forms.Form):
     """Mark a published module done, or (done=false) not done again."""
 
-    module_id = forms.ModelChoiceField(
+    module_id = PageChoiceField(
         queryset=ModulePage.objects.live(),
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "This module does not exist."},

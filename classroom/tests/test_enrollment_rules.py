@@ -221,6 +221,26 @@ def test_five_wrong_keys_then_even_the_right_one_waits(course, student, outsider
     assert enrollment.enroll(outsider, course, key=KEY).status == "enrolled"
 
 
+def test_tries_sent_at_once_each_take_a_slot_before_their_key_is_checked(
+    course, student
+):
+    """Parallel requests all read the count before any slow check ends: a count
+    read then raised after a wrong key would let every one of them through."""
+    configure(course, mode="key", key=KEY)
+    for _ in range(enrollment.KEY_GUESSES):  # in flight: slots taken, not checked
+        assert enrollment.take_key_guess(student, course) is None
+    assert enrollment.enroll(student, course, key="guess").code == "throttled"
+
+
+def test_a_right_key_takes_no_slot(course, student, outsider):
+    configure(course, mode="key", key=KEY)
+    for _ in range(enrollment.KEY_GUESSES - 1):
+        enrollment.enroll(student, course, key="guess")
+    assert enrollment.enroll(student, course, key=KEY).status == "enrolled"
+    enrollment.leave(student, course)
+    assert enrollment.enroll(student, course, key=KEY).status == "enrolled"
+
+
 def test_key_guessing_answers_429_in_the_api(api, course, student):
     configure(course, mode="key", key=KEY)
     api.force_authenticate(student)
@@ -484,3 +504,18 @@ def test_admin_approves_and_removes(client, course, instructor):
     assert WaitlistEntry.objects.get(student=b).kind == WaitlistEntry.WAITING
     client.post(reverse("classroom_enrollment:remove", args=[course.pk, entry.pk]))
     assert not WaitlistEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/students/enroll-course/", "course_id"),
+        ("/students/leave-course/", "course_id"),
+        ("/students/leave-waitlist/", "course_id"),
+        ("/students/module-done/", "module_id"),
+    ],
+)
+def test_an_id_no_database_holds_is_a_form_error(client, student, url, field):
+    client.force_login(student)
+    response = client.post(url, {field: "9" * 30})
+    assert response.status_code == 400
