@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from learning.access import register_rule
+from sitecache import tags
 
 
 class ClassroomConfig(AppConfig):
@@ -12,6 +13,8 @@ class ClassroomConfig(AppConfig):
         from classroom import access, decorations, enrollment, progress, signals
 
         register_rule(access)  # the one rule every door asks (learning.access)
+        # The access rule reads the user's course-team roles on most requests.
+        tags.register_user_tags("team")
         progress.connect()
         signals.connect()
         enrollment.connect()

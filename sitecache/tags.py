@@ -67,6 +67,15 @@ def token_key(tag):
     return f"sitecache:tag:{tag}"
 
 
+def register_user_tags(*names):
+    """Apps name the tags of a user's own that most of that user's requests read
+    (`<name>:user:<pk>`): they come with the session's round trip."""
+    for name in names:
+        tag = user_tag(name, "{pk}")
+        if tag not in USER_TAGS:
+            USER_TAGS.append(tag)
+
+
 def user_tags(user_pk):
     return [each.format(pk=user_pk) for each in USER_TAGS]
 
