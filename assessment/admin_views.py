@@ -15,16 +15,15 @@ import csv
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
@@ -34,9 +33,9 @@ from assessment.assignments import file_url
 from assessment.items import course_items
 from assessment.models import AssignmentGrade, QuizAttempt, Regrade, Submission
 from assessment.quizzes import complete_if_passed
-from classroom.access import is_course_staff, team_roles
+from classroom.access import staff_courses
+from classroom.admin_staff import CourseStaffOnly
 from classroom.models import Enrollment
-from learning.models import CoursePage
 
 NAMESPACE = "assessment_grades"
 MAX_FEEDBACK = 20_000
@@ -47,34 +46,8 @@ def url(name, *args):
     return reverse(f"{NAMESPACE}:{name}", args=args)
 
 
-def staff_courses(user):
-    """The courses whose grades `user` keeps: those they own or are on the team of
-    (instructors and assistants alike), every one for superusers."""
-    courses = CoursePage.objects.order_by("title", "pk")
-    if user.is_superuser:
-        return courses
-    return courses.filter(Q(owner=user) | Q(pk__in=list(team_roles(user))))
-
-
-def forbidden(request):
-    # A real 403: Wagtail turns a raised PermissionDenied into a redirect home.
-    return permission_denied(request, PermissionDenied())
-
-
-class StaffOnly:
-    """Answers 403 unless the user is staff of the view's course (or, without a
-    course, of any course)."""
-
-    course = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if "course_id" in kwargs:
-            self.course = get_object_or_404(CoursePage, pk=kwargs["course_id"])
-            if not is_course_staff(request.user, self.course):
-                return forbidden(request)
-        elif not staff_courses(request.user).exists():
-            return forbidden(request)
-        return super().dispatch(request, *args, **kwargs)
+class StaffOnly(CourseStaffOnly):
+    """The course's staff only, with the course's graded items at hand."""
 
     def items(self):
         if not hasattr(self, "_items"):

@@ -5,6 +5,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from assessment import admin_views
+from classroom.access import staff_courses
 
 urlpatterns = [
     path("", admin_views.IndexView.as_view(), name="index"),
@@ -53,7 +54,7 @@ class GradesMenuItem(MenuItem):
     """Shown to those who keep the grades of some course."""
 
     def is_shown(self, request):
-        return admin_views.staff_courses(request.user).exists()
+        return staff_courses(request.user).exists()
 
 
 @hooks.register("register_admin_menu_item")

@@ -154,6 +154,7 @@ def staff_courses(user):
     superuser)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return CoursePage.objects.none()
+    courses = CoursePage.objects.order_by("title", "pk")
     if user.is_superuser:
-        return CoursePage.objects.all()
-    return CoursePage.objects.filter(Q(owner=user) | Q(pk__in=list(team_roles(user))))
+        return courses
+    return courses.filter(Q(owner=user) | Q(pk__in=list(team_roles(user))))

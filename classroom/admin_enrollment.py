@@ -12,12 +12,10 @@ through classroom.enrollment, under the course's lock.
 """
 
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
 from django.views import View
-from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin import messages
@@ -26,28 +24,15 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 
 from classroom import enrollment
-from classroom.access import is_course_staff, may_edit_course, team_roles
+from classroom.access import may_edit_course, staff_courses
+from classroom.admin_staff import CourseStaffOnly, forbidden
 from classroom.models import Enrollment, EnrollmentSettings, WaitlistEntry
-from learning.models import CoursePage
 
 NAMESPACE = "classroom_enrollment"
 
 
 def url(name, *args):
     return reverse(f"{NAMESPACE}:{name}", args=args)
-
-
-def staff_courses(user):
-    """The courses `user` is staff of (all of them for superusers)."""
-    courses = CoursePage.objects.order_by("title", "pk")
-    if user.is_superuser:
-        return courses
-    return courses.filter(Q(owner=user) | Q(pk__in=list(team_roles(user))))
-
-
-def forbidden(request):
-    # A real 403: Wagtail turns a raised PermissionDenied into a redirect home.
-    return permission_denied(request, PermissionDenied())
 
 
 class SettingsForm(forms.ModelForm):
@@ -84,23 +69,7 @@ class SettingsForm(forms.ModelForm):
         return data
 
 
-class StaffOnly:
-    """403 unless the user is staff of the view's course (without a course: of
-    some course)."""
-
-    course = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if "course_id" in kwargs:
-            self.course = get_object_or_404(CoursePage, pk=kwargs["course_id"])
-            if not is_course_staff(request.user, self.course):
-                return forbidden(request)
-        elif not staff_courses(request.user).exists():
-            return forbidden(request)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class AdminPage(StaffOnly, WagtailAdminTemplateMixin, TemplateView):
+class AdminPage(CourseStaffOnly, WagtailAdminTemplateMixin, TemplateView):
     header_icon = "user"
 
     def get_breadcrumbs_items(self):
@@ -206,7 +175,7 @@ class CourseView(AdminPage):
         return context
 
 
-class EntryActionView(StaffOnly, View):
+class EntryActionView(CourseStaffOnly, View):
     """Approve or refuse a request; remove a student from the waitlist (POST)."""
 
     http_method_names = ["post"]

@@ -26,17 +26,15 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
 from django.utils import timezone
 from django.views import View
-from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin import messages
@@ -44,11 +42,11 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from classroom import invitations
-from classroom.access import is_course_staff, may_edit_course, team_roles
+from classroom.access import staff_courses
+from classroom.admin_staff import CourseStaffOnly
 from classroom.enrollment import admit
 from classroom.models import Enrollment, Invitation, WaitlistEntry
 from classroom.progress import Progress, with_enrollment_progress
-from learning.models import CoursePage
 
 NAMESPACE = "classroom_roster"
 # The confirm form posts the text back, within Django's limit on form fields.
@@ -66,42 +64,7 @@ def url(name, *args):
     return reverse(f"{NAMESPACE}:{name}", args=args)
 
 
-def roster_courses(user):
-    """The courses whose roster `user` keeps: owned ones and those of their team
-    (every one for superusers)."""
-    courses = CoursePage.objects.order_by("title", "pk")
-    if user.is_superuser:
-        return courses
-    return courses.filter(Q(owner=user) | Q(pk__in=list(team_roles(user))))
-
-
-def forbidden(request):
-    # A real 403: Wagtail turns a raised PermissionDenied into a redirect home.
-    return permission_denied(request, PermissionDenied())
-
-
-class StaffOnly:
-    """403 unless the user is staff of the view's course (without a course: of
-    any course)."""
-
-    course = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if "course_id" in kwargs:
-            self.course = get_object_or_404(CoursePage, pk=kwargs["course_id"])
-            if not is_course_staff(request.user, self.course):
-                return forbidden(request)
-        elif not roster_courses(request.user).exists():
-            return forbidden(request)
-        return super().dispatch(request, *args, **kwargs)
-
-    def may_edit(self):
-        return self.course is not None and may_edit_course(
-            self.request.user, self.course
-        )
-
-
-class AdminPage(StaffOnly, WagtailAdminTemplateMixin, TemplateView):
+class AdminPage(CourseStaffOnly, WagtailAdminTemplateMixin, TemplateView):
     header_icon = "group"
 
     def get_breadcrumbs_items(self):
@@ -466,7 +429,7 @@ class IndexView(AdminPage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["courses"] = roster_courses(self.request.user)
+        context["courses"] = staff_courses(self.request.user)
         return context
 
 
@@ -538,7 +501,7 @@ NOT_MAILED = (
 )
 
 
-class InvitationActionView(StaffOnly, View):
+class InvitationActionView(CourseStaffOnly, View):
     http_method_names = ["post"]
 
     def post(self, request, course_id, pk):
@@ -658,7 +621,7 @@ def text_cell(value):
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-class ExportView(StaffOnly, View):
+class ExportView(CourseStaffOnly, View):
     def get(self, request, course_id):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         slug = self.course.slug or f"course-{self.course.pk}"
@@ -712,7 +675,7 @@ class RosterMenuItem(MenuItem):
     """Shown to the staff of some course."""
 
     def is_shown(self, request):
-        return roster_courses(request.user).exists()
+        return staff_courses(request.user).exists()
 
 
 @hooks.register("register_admin_menu_item")

@@ -21,13 +21,11 @@ A course page's header and its listing's "More" menu link to its team.
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
-from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin import messages
@@ -36,6 +34,7 @@ from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from classroom.access import is_course_staff, role_in, staff_courses
+from classroom.admin_staff import forbidden
 from classroom.models import CourseMember
 from learning.models import CoursePage
 
@@ -119,11 +118,6 @@ class RoleForm(forms.Form):
 
 
 # --- Views -------------------------------------------------------------------------
-
-
-def forbidden(request):
-    # A real 403: Wagtail turns a raised PermissionDenied into a redirect home.
-    return permission_denied(request, PermissionDenied())
 
 
 class TeamPage(WagtailAdminTemplateMixin, TemplateView):
