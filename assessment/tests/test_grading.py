@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.http import QueryDict
+from wagtail import blocks
 
 from assessment import grading
-from learning.blocks import QuizBlock
+from learning.blocks import ChoiceBlock, QuizBlock
 
 # --- Building quiz values as the StreamField stores them ----------------------------
 
@@ -984,3 +985,15 @@ def test_lone_surrogates_never_reach_the_database_as_they_came():
     answers = grading.parse_answers(snapshot, json.dumps({f"q-{text_id}": "a\ud800b"}))
     answers[text_id].encode("utf-8")  # raises on a surrogate
     assert answers[text_id] == "a?b"
+
+
+def test_wagtail_keeps_a_list_items_stored_id_apart():
+    """The adapter over Wagtail's ListChild.original_id (assessment.grading)."""
+    block = blocks.ListBlock(ChoiceBlock())
+    stored = block.to_python(
+        [{"type": "item", "id": "kept", "value": {"text": "A", "correct": True}}]
+    )
+    legacy = block.to_python([{"text": "B", "correct": False}])
+    assert grading.stored_item_id(stored.bound_blocks[0]) == "kept"
+    assert grading.stored_item_id(legacy.bound_blocks[0]) is None
+    assert legacy.bound_blocks[0].id  # the id Wagtail invents for it

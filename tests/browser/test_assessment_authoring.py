@@ -12,7 +12,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -23,6 +22,7 @@ from classroom.models import Enrollment
 from demo.factories import ModulePageFactory
 from learning.models import ModulePage
 from tests.browser.editor import publish
+from tests.browser.sessions import log_in, log_in_to_admin
 
 # UserFactory's password: the `instructor` fixture logs in to the admin with it.
 PASSWORD = "pass-word-123"
@@ -33,29 +33,6 @@ pytestmark = [
     # The live server needs committed data; restore the migrations' rows afterwards.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def log_in(page, live_server, user):
-    """The site's session cookie for `user`, as after a login."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
-def log_in_to_admin(page, base_url, username):
-    page.goto(f"{base_url}/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/admin/")
 
 
 def type_rich_text(region, hidden_input, text):
@@ -103,7 +80,7 @@ def test_instructor_writes_a_quiz_that_a_student_takes(
     Enrollment.objects.create(student=student, course=course)
     module = ModulePage.objects.child_of(course).get(title="Equations")
     base = live_server.url
-    log_in_to_admin(page, base, instructor.username)
+    log_in_to_admin(page, base, instructor.username, PASSWORD)
     page.goto(f"{base}/admin/pages/{module.pk}/edit/")
 
     # A "Quiz" block at the end of the body, and its title.
@@ -190,7 +167,7 @@ def test_instructor_overrides_a_quiz_grade_with_a_reason(
     # Right on the sum only: 1 of 3 points.
     start_attempt(student, module, {"q-q-sum": "c-right", "q-q-city": "Lutèce"})
     base = live_server.url
-    log_in_to_admin(page, base, instructor.username)
+    log_in_to_admin(page, base, instructor.username, PASSWORD)
 
     book = open_gradebook(page, base)
     row = book.get_by_role("row", name=re.compile("^student"))
@@ -265,7 +242,7 @@ def test_instructor_regrades_a_quiz_after_changing_its_answer(
     module.save_revision().publish()
 
     base = live_server.url
-    log_in_to_admin(page, base, instructor.username)
+    log_in_to_admin(page, base, instructor.username, PASSWORD)
     book = open_gradebook(page, base)
     row = book.get_by_role("row", name=re.compile("^student"))
     expect(row).to_contain_text(re.compile(r"2(\.00)? / 3"))

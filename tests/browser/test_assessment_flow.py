@@ -14,7 +14,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -25,6 +24,7 @@ from assessment.grades import save_grade
 from assessment.models import AssignmentGrade, Submission, SubmissionFile
 from classroom.models import Enrollment
 from demo.factories import ModulePageFactory
+from tests.browser.sessions import log_in, log_in_to_admin
 
 # UserFactory's password: the `instructor` fixture logs in to the admin with it.
 PASSWORD = "pass-word-123"
@@ -77,29 +77,6 @@ def module(course):
             {"type": "assignment", "id": "essay", "value": essay_value()},
         ],
     )
-
-
-def log_in(page, live_server, user):
-    """The site's session cookie for `user`, as after a login."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
-def log_in_to_admin(page, base_url, username):
-    page.goto(f"{base_url}/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/admin/")
 
 
 def hand_in(student, module, text=ESSAY_TEXT, name="essay.txt"):
@@ -180,7 +157,7 @@ def test_instructor_grades_the_hand_in_and_exports_the_gradebook(
     Enrollment.objects.create(student=student, course=course)
     submission = hand_in(student, module)
     base = live_server.url
-    log_in_to_admin(page, base, instructor.username)
+    log_in_to_admin(page, base, instructor.username, PASSWORD)
 
     page.get_by_role("link", name="Grades").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Grades")

@@ -19,6 +19,7 @@ from demo.factories import (
     UserFactory,
 )
 from learning.permissions import setup_instructors_group
+from tests.browser.sessions import log_in_to_admin
 
 PASSWORD = "a-long-demo-password"
 
@@ -43,14 +44,6 @@ def setup(catalog):
     return course
 
 
-def log_in_to_admin(page, base_url, username):
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/admin/")
-
-
 def test_owner_adds_an_assistant_who_sees_the_students_but_cannot_edit(
     page, browser, live_server, setup
 ):
@@ -58,7 +51,7 @@ def test_owner_adds_an_assistant_who_sees_the_students_but_cannot_edit(
     base = live_server.url
 
     # The owner opens the course's team from the admin menu's "Course teams".
-    log_in_to_admin(page, base, "irene")
+    log_in_to_admin(page, base, "irene", PASSWORD)
     page.get_by_role("link", name="Course teams").click()
     page.wait_for_url(f"{base}/admin/teams/")
     page.get_by_role("link", name=re.compile(r"^Algebra\b")).click()
@@ -84,7 +77,7 @@ def test_owner_adds_an_assistant_who_sees_the_students_but_cannot_edit(
     # The assistant, in a browser of their own, reaches the admin and the students.
     assistant = browser.new_context().new_page()
     assistant.set_default_timeout(15000)
-    log_in_to_admin(assistant, base, "alex")
+    log_in_to_admin(assistant, base, "alex", PASSWORD)
     assistant.get_by_role("link", name="Students").click()
     assistant.wait_for_url(re.compile(r"/admin/students/"))
     students = assistant.locator("table.listing tbody")

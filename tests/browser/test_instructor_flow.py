@@ -14,6 +14,7 @@ from demo.factories import ImageFactory, SubjectPageFactory, UserFactory
 from learning.models import CoursePage, ModulePage
 from learning.permissions import setup_instructors_group
 from tests.browser.editor import publish
+from tests.browser.sessions import log_in_to_admin
 
 PASSWORD = "a-long-demo-password"
 
@@ -34,14 +35,6 @@ def setup(catalog):
     return subject, instructor
 
 
-def log_in_to_admin(page, base_url, username):
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/admin/")
-
-
 def fill_title(page, title, slug):
     """Type the title, leave the field (Wagtail fills the slug on blur), and wait
     for the slug: publishing before it is there would only show a form error."""
@@ -55,7 +48,7 @@ def test_instructor_publishes_a_course_that_a_visitor_finds(
 ):
     subject, instructor = setup
     base = live_server.url
-    log_in_to_admin(page, base, "irene")
+    log_in_to_admin(page, base, "irene", PASSWORD)
 
     # A course under the subject: only courses may go there, so Wagtail opens its form.
     page.goto(f"{base}/admin/pages/{subject.pk}/add_subpage/")

@@ -6,8 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -15,26 +13,13 @@ from assessment.models import QuizAttempt
 from assessment.tests.test_quizzes import quiz_value
 from classroom.models import Enrollment, ModuleCompletion
 from demo.factories import ModulePageFactory
+from tests.browser.sessions import log_in
 
 pytestmark = [
     pytest.mark.browser,
     # The live server needs committed data; restore the migrations' rows afterwards.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def log_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def test_student_takes_a_timed_quiz_and_completes_the_module(

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from classroom import enrollment
 from classroom.models import Enrollment, EnrollmentSettings
 from demo.factories import UserFactory
-from tests.browser.test_quiz_flow import log_in
+from tests.browser.sessions import log_in
 
 pytestmark = [
     pytest.mark.browser,
