@@ -8,8 +8,10 @@ class AssessmentConfig(AppConfig):
 
     def ready(self):
         # Imported once the models are loaded (Django's app registry).
-        from assessment import decorations, signals
+        from assessment import account, decorations, signals
 
         signals.connect()
         # Each student's status of a quiz or an assignment inside the shared body.
         decorations.register()
+        # Attempts, hand-ins and grades in "Download my data", "Delete my account".
+        account.register()

@@ -6,6 +6,8 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat: a live room per course"
 
     def ready(self):
-        from chat import signals
+        from chat import account, signals
 
         signals.connect()
+        # The user's messages in "Download my data" and "Delete my account".
+        account.register()

@@ -4,11 +4,14 @@ import re
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from classroom.forms import SiteSetPasswordForm
+from classroom.login import LandingLoginView
 from classroom.views import LimitedPasswordResetView
 from educa.api import api_urlpatterns
 from learning.files import public_media
@@ -23,7 +26,15 @@ urlpatterns = [
         LimitedPasswordResetView.as_view(),
         name="password_reset",
     ),
+    path("accounts/login/", LandingLoginView.as_view(), name="login"),
+    # Django's reset confirmation, the password rules said in one line.
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        PasswordResetConfirmView.as_view(form_class=SiteSetPasswordForm),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/", include("classroom.account_urls")),
     path("students/", include("classroom.urls")),
     path("students/", include("assessment.urls")),
     path("students/invitations/", include("classroom.invitation_urls")),
