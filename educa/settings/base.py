@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "learning",
     "classroom",
     "assessment",
+    "analytics",
     "chat",
     "search",
     "demo",
