@@ -93,7 +93,7 @@ def test_page_costs_the_same_queries_whatever_the_courses(
     for course in courses(catalog, instructor, size):
         Enrollment.objects.create(student=student, course=course)
     logged_in.get("/account/")  # warm: site, routes
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(3):
         response = logged_in.get("/account/")
     assert len(response.context["in_progress"]) == size
 
@@ -235,7 +235,7 @@ def test_data_costs_the_same_queries_whatever_the_rows(
                 student=student, module=module, course=course
             )
     logged_in.get("/account/data/")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         data = json.loads(logged_in.get("/account/data/").content)
     assert len(data["module_completions"]) == 2 * size
 
@@ -261,6 +261,14 @@ def test_wrong_password_deletes_nothing(logged_in, student):
     response = logged_in.post("/account/delete/", {"password": "not it"})
     assert response.status_code == 200
     assert response.context["form"].errors["password"] == ["That is not your password."]
+    assert User.objects.filter(pk=student.pk).exists()
+
+
+def test_wrong_passwords_count_towards_the_login_lockout(logged_in, student, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        logged_in.post("/account/delete/", {"password": "a guess"})
+    response = logged_in.post("/account/delete/", {"password": PASSWORD})
+    assert response.status_code == 429
     assert User.objects.filter(pk=student.pk).exists()
 
 
