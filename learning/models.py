@@ -244,6 +244,11 @@ class CoursePage(
     search_fields = Page.search_fields + [
         index.SearchField("overview"),
         index.SearchField("public_module_text"),
+        # Its instructor's name, shown on the course page: search.signals reindexes
+        # their courses when it changes.
+        index.RelatedFields(
+            "owner", [index.SearchField("first_name"), index.SearchField("last_name")]
+        ),
     ]
     api_fields = [
         APIField("overview"),

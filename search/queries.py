@@ -15,17 +15,28 @@ a word.
 Terms typed by users never reach the backend as they were typed: they are cut into
 words of letters and digits (`terms_of`), so quotes, operators and punctuation are
 ordinary text and no input can make the query invalid on SQLite's FTS5 or on
-PostgreSQL's tsquery.
+PostgreSQL's tsquery. Stopwords ("the", "of") are left out (`searched_terms`), on
+every backend alike: PostgreSQL's English configuration drops them from its index,
+SQLite's FTS5 would match them everywhere; a query of stopwords only searches nothing.
+
+On PostgreSQL a search that finds nothing tries again by trigram similarity
+(pg_trgm, `search` migration 0001) with course titles and instructors' names, public
+fields, so typos ("pyhton") still find a course; a page of no results suggests the
+closest titles.
 """
 
 import re
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from functools import reduce
 from operator import or_
 
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, When
+from django.db import connection
+from django.db.models import Case, FloatField, IntegerField, Q, When
+from django.db.models.functions import Greatest
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from wagtail.documents import get_document_model
@@ -34,7 +45,13 @@ from wagtail.rich_text import get_text_for_indexing
 from wagtailmedia.models import get_media_model
 
 from learning.access import viewable_courses
-from learning.models import CoursePage, ModulePage, SubjectPage, parent_path_of
+from learning.models import (
+    CatalogPage,
+    CoursePage,
+    ModulePage,
+    SubjectPage,
+    parent_path_of,
+)
 
 # Only the start of a long query is read: nobody types more on purpose, and every
 # extra term is another clause in the full-text query.
@@ -49,6 +66,26 @@ MODULES_PER_COURSE = 3
 SNIPPET_LENGTH = 220
 
 WORD = re.compile(r"[^\W_]+")
+
+# PostgreSQL's English stopwords (its `english` text search configuration): words
+# so common that they say nothing about what a course teaches.
+_STOPWORDS_TEXT = """
+    a about above after again against all am an and any are as at be because been
+    before being below between both but by can did do does doing don down during each
+    few for from further had has have having he her here hers herself him himself his
+    how i if in into is it its itself just me more most my myself no nor not now of
+    off on once only or other our ours ourselves out over own s same she should so
+    some such t than that the their theirs them themselves then there these they this
+    those through to too under until up very was we were what when where which while
+    who whom why will with you your yours yourself yourselves
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+# Trigram word similarity (0 to 1) from which a title or a name counts as a typo of
+# a search word: "pyhton" is 0.29 from "Python", "physics" 0.14.
+TYPO_SIMILARITY = 0.25
+# What a page of no results suggests: the closest titles, however far.
+SUGGESTION_SIMILARITY = 0.1
+SUGGESTIONS = 5
 
 
 def terms_of(query):
@@ -65,6 +102,38 @@ def terms_of(query):
         if len(terms) == MAX_TERMS:
             break
     return terms
+
+
+def searched_terms(terms):
+    """`terms` without stopwords: the words a search looks for."""
+    return [term for term in terms if term not in STOPWORDS]
+
+
+def trigrams_available():
+    """Whether the database compares words by trigrams (PostgreSQL's pg_trgm)."""
+    return connection.vendor == "postgresql"
+
+
+def _closest_courses(terms, threshold, limit=MAX_HITS):
+    """Published courses whose title or instructor's name is closest to any term,
+    by trigram word similarity, best first (public fields only)."""
+    scores = [
+        Greatest(
+            TrigramWordSimilarity(term, "title"),
+            TrigramWordSimilarity(term, "owner__first_name"),
+            TrigramWordSimilarity(term, "owner__last_name"),
+            output_field=FloatField(),
+        )
+        for term in terms
+    ]
+    score = scores[0] if len(scores) == 1 else Greatest(*scores)
+    return (
+        CoursePage.objects.live()
+        .public()
+        .annotate(closeness=score)
+        .filter(closeness__gte=threshold)
+        .order_by("-closeness", "title")[:limit]
+    )
 
 
 def _ranked(queryset, terms):
@@ -146,6 +215,37 @@ def _course_hits(terms, readable):
     return {path: courses[path] for path in order}
 
 
+def _typo_hits(terms):
+    """({course path: []}, near words) for the courses close to `terms` by
+    trigrams, best first, and the words of their titles and instructors' names that
+    are nearest the terms; nothing where the database has no trigrams."""
+    if not terms or not trigrams_available():
+        return {}, []
+    rows = _closest_courses(terms, TYPO_SIMILARITY).values_list(
+        "path", "title", "owner__first_name", "owner__last_name"
+    )
+    hits, words = {}, set()
+    for path, *texts in rows:
+        hits[path] = []
+        for text in texts:
+            words.update(WORD.findall((text or "").lower()))
+    near = []
+    for term in terms:
+        near.extend(get_close_matches(term, sorted(words), n=1, cutoff=0.6))
+    return hits, near
+
+
+def _course_hits_or_close(terms, readable):
+    """(hits, near): `_course_hits`, or when there are none the courses close to
+    the terms by trigrams; `near` is then the list of words they were close to
+    (None when the hits matched the terms themselves)."""
+    hits = _course_hits(terms, readable)
+    if hits:
+        return hits, None
+    close, near = _typo_hits(terms)
+    return close, (near if close else None)
+
+
 def _live_course_ids(paths):
     """{path: pk} of the published, public courses among `paths`."""
     return dict(
@@ -167,10 +267,10 @@ def search_courses(queryset, term, user=None):
     """
     if queryset is None:
         queryset = CoursePage.objects.live().public()
-    terms = terms_of(term)
+    terms = searched_terms(terms_of(term))
     if not terms:
         return queryset.none()
-    hits = _course_hits(terms, readable_for(user))
+    hits, _near = _course_hits_or_close(terms, readable_for(user))
     live = _live_course_ids(hits)
     ids = [live[path] for path in hits if path in live]
     if not ids:
@@ -210,17 +310,21 @@ def highlight(text, terms, length=SNIPPET_LENGTH):
 
 
 def _term_pattern(terms):
-    # Backends may stem ("equations" finds "equation"): highlight whole words that
-    # start with the term, or with the term less a plural "s".
-    stems = sorted(
-        {term[:-1] if len(term) > 3 and term.endswith("s") else term for term in terms},
-        key=len,
-        reverse=True,
-    )
-    if not stems:
+    """Whole words that are a term, its plural, or a plural term's singular
+    (backends may stem: "equations" finds "equation"); never a longer word that
+    merely starts with a term ("the" is not found in "them")."""
+    forms = set()
+    for term in terms:
+        forms.add(re.escape(term) + "(?:e?s)?")
+        if len(term) > 3 and term.endswith("s"):
+            forms.add(re.escape(term[:-1]))
+            if term.endswith("es"):
+                forms.add(re.escape(term[:-2]))
+    if not forms:
         return None
     return re.compile(
-        r"\b(?:" + "|".join(re.escape(stem) for stem in stems) + r")\w*", re.IGNORECASE
+        r"\b(?:" + "|".join(sorted(forms, key=len, reverse=True)) + r")\b",
+        re.IGNORECASE,
     )
 
 
@@ -304,27 +408,46 @@ class SiteSearch:
     """One page of site search results and what is needed to refine them."""
 
     query: str
-    terms: list
+    terms: list  # the words searched for (and marked in snippets)
     page: object  # a Paginator page of CourseResult
     subjects: list  # SubjectFacet, subjects with matching courses
     subject: SubjectPage | None  # the subject the results are filtered by
     matching_subjects: list  # SubjectPage hits, shown on an unfiltered first page
+    words: list = field(default_factory=list)  # every word typed
+    ignored: list = field(default_factory=list)  # the stopwords left out
+    near: list | None = None  # results are typos' courses: the words meant
+    suggestions: list = field(default_factory=list)  # no results: closest courses
+    all_subjects: list = field(default_factory=list)  # no results: to browse
+    catalogue: Page | None = None  # no results: the whole catalogue
 
     @property
     def total(self):
         return self.page.paginator.count
+
+    @property
+    def only_stopwords(self):
+        """Words were typed, and every one of them is too common to search for."""
+        return bool(self.words) and not self.terms
+
+    @property
+    def close(self):
+        """The results are the courses close to mistyped words."""
+        return self.near is not None
 
 
 def site_search(query, user, subject=None, page=None, per_page=SEARCH_PAGE_SIZE):
     """Run the site search for `query` as `user` sees it.
 
     `subject` is a subject's slug or id; `page` the page number as typed (bad
-    numbers give the nearest page, as Paginator.get_page does).
+    numbers give the nearest page, as Paginator.get_page does). When nothing is
+    found, the answer carries suggestions: the closest course titles (PostgreSQL),
+    the subjects and the catalogue.
     """
     query = (query or "")[:MAX_QUERY_LENGTH]
-    terms = terms_of(query)
+    words = terms_of(query)
+    terms = searched_terms(words)
     readable = readable_for(user) if terms else Readable(every=False, paths={})
-    hits = _course_hits(terms, readable) if terms else {}
+    hits, near = _course_hits_or_close(terms, readable) if terms else ({}, None)
     live = _live_course_ids(hits) if hits else {}
     ranked = [(path, live[path]) for path in hits if path in live]
 
@@ -345,15 +468,39 @@ def site_search(query, user, subject=None, page=None, per_page=SEARCH_PAGE_SIZE)
     if selected:
         ranked = [(path, pk) for path, pk in ranked if path.startswith(selected.path)]
 
+    marked = terms if near is None else near
     results = Paginator(ranked, per_page).get_page(page)
     results.object_list = _course_results(
-        results.object_list, hits, subject_of, terms, readable
+        results.object_list, hits, subject_of, marked, readable
     )
 
     matching_subjects = []
     if terms and not selected and results.number == 1:
         matching_subjects = _ranked(SubjectPage.objects.live().public(), terms)
-    return SiteSearch(query, terms, results, facets, selected, matching_subjects)
+    search = SiteSearch(
+        query,
+        marked,
+        results,
+        facets,
+        selected,
+        matching_subjects,
+        words=words,
+        ignored=[word for word in words if word in STOPWORDS],
+        near=near,
+    )
+    if words and not ranked:
+        search.suggestions = _suggestions(terms)
+        search.all_subjects = subjects
+        search.catalogue = CatalogPage.objects.live().public().first()
+    return search
+
+
+def _suggestions(terms):
+    """The courses whose titles are closest to `terms`, where the database can
+    tell (PostgreSQL's trigrams), else none."""
+    if not terms or not trigrams_available():
+        return []
+    return list(_closest_courses(terms, SUGGESTION_SIMILARITY, SUGGESTIONS))
 
 
 def _outline_matches(paths, terms):

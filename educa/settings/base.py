@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "axes",
     "csp",
 ]
@@ -148,6 +149,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through the project's templates, so `{{ form }}` uses the site's field
+# markup (templates/django/forms/); "django.forms" above supplies Django's widgets.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "educa.wsgi.application"
 ASGI_APPLICATION = "educa.asgi.application"
