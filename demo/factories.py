@@ -54,6 +54,9 @@ class CoursePageFactory(wagtail_factories.PageFactory):
     slug = factory.LazyAttribute(lambda p: slugify(p.title))
     overview = "<p>What this course teaches.</p>"
     owner = factory.SubFactory(UserFactory)
+    image = None
+    # A cover needs its description (CoursePage.clean); ImageFactory's is plain blue.
+    cover_alt = factory.Maybe("image", "A plain blue picture", "")
 
 
 class ModulePageFactory(wagtail_factories.PageFactory):

@@ -6,6 +6,7 @@ order in the tree; a module's contents are the blocks of its body StreamField.
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,12 +22,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Length, Substr
+from django.db.models.functions import Coalesce, Concat, Length, Lower, Substr
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
-from wagtail.admin.panels import FieldPanel
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
@@ -36,6 +38,17 @@ from wagtail.search import index
 
 from learning.access import can_view_contents
 from learning.blocks import ModuleBodyBlock
+from learning.catalogue import (
+    ENGLISH,
+    LANGUAGES,
+    LEVELS,
+    PARAMETERS,
+    POPULAR,
+    TITLE,
+    CatalogueFilterForm,
+    facets,
+    query_prefix,
+)
 from learning.permissions import OwnedPagePermissionTester
 from sitecache import tags
 from sitecache.pages import (
@@ -43,6 +56,7 @@ from sitecache.pages import (
     CachedRestrictionsMixin,
     CachedRoutingMixin,
     lineage,
+    use_page_tags,
 )
 from sitecache.shells import ShellCachedPageMixin
 
@@ -116,13 +130,65 @@ class CatalogPage(
         """Published subjects of this catalogue with their number of courses."""
         return SubjectPage.objects.child_of(self).live().public().with_course_counts()
 
+    # The filters and sort it reads (learning.catalogue): its cached answers are
+    # keyed by them (sitecache.pages.cacheable_query).
+    cache_query_parameters = PARAMETERS
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        subjects = list(self.subjects())
+        form = CatalogueFilterForm(request.GET, subjects)
+        active = form.active()
+        sort = active.get("sort")
+        filter_key = query_prefix(active)
+        if sort == POPULAR:
+            # The order follows enrollments: the answer is keyed by their tag too,
+            # its token read before the counts are.
+            use_page_tags([*self.cache_tags, "enrollments"])
+            filter_key += tags.token("enrollments")
+        in_catalogue = CoursePage.objects.live().public().descendant_of(self)
         courses = CoursePage.objects.catalogue().descendant_of(self)
+        courses = filter_courses(courses, active, subjects).sorted_by(sort)
         context["catalog"] = self
-        context["subjects"] = self.subjects()
+        context["subjects"] = subjects
+        context["filter_errors"] = [
+            f"{form.fields[name].label or name.title()}: {message}"
+            for name, messages in form.errors.items()
+            for message in messages
+        ]
+        context["facets"] = facets(in_catalogue.facet_rows(subjects), active, subjects)
+        context["sort"] = sort or ""
+        context["sorts"] = CatalogueFilterForm.base_fields["sort"].choices
+        context["filters_active"] = bool(active)
+        context["filter_query"] = query_prefix(active)
+        context["filter_key"] = filter_key
         context["courses"] = paginate(request, courses)
         return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        if context.get("filter_errors"):
+            # An unknown filter value: said so, and never cached (only 200s are).
+            response.status_code = 400
+        if context.get("filters_active"):
+            # The front cache is purged by page number only (learning.frontcache):
+            # it must not keep a filtered list that no purge would reach.
+            response["X-Accel-Expires"] = "0"
+        return response
+
+
+def filter_courses(courses, active, subjects):
+    """`courses` narrowed to the active subject, level and language."""
+    slug = active.get("subject")
+    if slug:
+        subject = next(each for each in subjects if each.slug == slug)
+        courses = courses.child_of(subject)
+    if active.get("level"):
+        courses = courses.filter(level=active["level"])
+    if active.get("language"):
+        courses = courses.filter(language=active["language"])
+    return courses
 
 
 def count_of(pages):
@@ -208,6 +274,53 @@ class CourseQuerySet(PageQuerySet):
             .order_by("-created", "pk")
         )
 
+    def sorted_by(self, sort):
+        """In the catalogue's `sort` order (learning.catalogue.SORTS; newest first
+        by default)."""
+        if sort == TITLE:
+            return self.order_by(Lower("title"), "pk")
+        if sort == POPULAR:
+            return self.with_enrollment_counts().order_by(
+                "-total_students", "-created", "pk"
+            )
+        return self.order_by("-created", "pk")
+
+    def with_enrollment_counts(self):
+        """Annotate `total_students`: the students enrolled in each course.
+
+        The enrollments are the classroom's (its `enrollments` relation to a
+        course); they are counted here, in one subquery, without importing it.
+        """
+        enrollment = CoursePage._meta.get_field("enrollments").related_model
+        students = enrollment.objects.filter(course=OuterRef("pk"))
+        return self.annotate(
+            total_students=Coalesce(
+                Subquery(
+                    students.order_by()
+                    .values("course")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+        )
+
+    def facet_rows(self, subjects):
+        """`(subject slug, level, language, number of courses)` for each combination
+        these courses have, in one grouped query (learning.catalogue.facets).
+        Courses outside `subjects` count with a subject of None."""
+        slugs = {subject.path: subject.slug for subject in subjects}
+        rows = (
+            self.order_by()
+            .annotate(parent=parent_path())
+            .values_list("parent", "level", "language")
+            .annotate(number=Count("pk"))
+        )
+        return [
+            (slugs.get(parent), level, language, number)
+            for parent, level, language, number in rows
+        ]
+
 
 class CoursePage(
     CachedRestrictionsMixin,
@@ -235,10 +348,66 @@ class CoursePage(
         help_text="The share of the course's graded points a student needs to pass, "
         "in percent",
     )
+    cover_alt = models.CharField(
+        "cover description",
+        max_length=250,
+        blank=True,
+        help_text="What the cover image shows, for people who cannot see it "
+        "(required with an image)",
+    )
+    level = models.CharField(max_length=20, choices=LEVELS, blank=True)
+    estimated_hours = models.PositiveSmallIntegerField(
+        "estimated hours",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="About how many hours of study the course takes, in whole hours",
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=LANGUAGES,
+        default=ENGLISH,
+        help_text="The language the course is taught in",
+    )
+    outcomes = StreamField(
+        [
+            (
+                "outcome",
+                blocks.CharBlock(
+                    max_length=200,
+                    icon="tick",
+                    label="Outcome",
+                    help_text="One thing a student will be able to do",
+                ),
+            )
+        ],
+        blank=True,
+        verbose_name="what you will learn",
+    )
+    prerequisites = models.TextField(
+        blank=True,
+        help_text="What a student should know or have before starting",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("overview"),
-        FieldPanel("image"),
+        MultiFieldPanel(
+            [FieldPanel("image"), FieldPanel("cover_alt")], heading="Cover image"
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("level"),
+                        FieldPanel("estimated_hours"),
+                        FieldPanel("language"),
+                    ]
+                ),
+                FieldPanel("outcomes"),
+                FieldPanel("prerequisites"),
+            ],
+            heading="About the course",
+        ),
         FieldPanel("pass_mark"),
     ]
     search_fields = Page.search_fields + [
@@ -255,12 +424,25 @@ class CoursePage(
         APIField("image"),
         APIField("created"),
         APIField("owner_id"),
+        APIField("cover_alt"),
+        APIField("level"),
+        APIField("estimated_hours"),
+        APIField("language"),
+        APIField("outcomes"),
+        APIField("prerequisites"),
     ]
 
     parent_page_types = ["learning.SubjectPage"]
     subpage_types = ["learning.ModulePage"]
 
     objects = PageManager.from_queryset(CourseQuerySet)()
+
+    def clean(self):
+        super().clean()
+        if self.image_id and not self.cover_alt.strip():
+            raise ValidationError(
+                {"cover_alt": "Describe the cover image for those who cannot see it."}
+            )
 
     @property
     def instructor(self):

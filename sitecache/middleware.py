@@ -24,6 +24,7 @@ from sitecache.pages import (
     cacheable_query,
     current_page_tags,
     forget_page_tags,
+    query_is_read,
     request_host,
     site_key,
 )
@@ -123,18 +124,21 @@ class RequestCacheMiddleware:
                 wanted_tags += tags.user_tags(user_pk)
                 page_hint = user_page_address(user_pk, *address)
                 wanted_tags += tags.user_page_tags.get(page_hint) or []
-        wanted_tags += tags.path_tags.get(address) or []
+        # A page may show more for some of its parameters (a listing sorted by
+        # enrollments): the hint is the address's with its query.
+        hint = (*address, cacheable_query(request))
+        wanted_tags += tags.path_tags.get(hint) or []
         with tags.request_scope(wanted_tags, keys):
-            response = self.respond(request, address)
+            response = self.respond(request, hint)
             shown = current_page_tags()
             if shown is not None:
-                tags.path_tags.put(address, shown)
+                tags.path_tags.put(hint, shown)
             return response
 
-    def respond(self, request, address):
+    def respond(self, request, hint):
         if not self.may_share(request):
             return self.get_response(request)
-        shown = tags.path_tags.get(address)
+        shown = tags.path_tags.get(hint)
         key = None if shown is None else self.key_for(request, shown)
         if key is not None:
             stored = tags.shared_get(key)
@@ -147,7 +151,12 @@ class RequestCacheMiddleware:
                 return response
         response = self.get_response(request)
         served = current_page_tags()
-        if request.method == "GET" and served is not None and self.storable(response):
+        if (
+            request.method == "GET"
+            and served is not None
+            and self.storable(response)
+            and query_is_read(request)
+        ):
             # Keyed by the tags of the page served: their tokens were read while
             # routing, before the page's data (sitecache.pages.use_page_tags).
             tags.shared_set(
@@ -267,7 +276,11 @@ class UserPageCacheMiddleware:
         queries = QueryCounter()
         with connection.execute_wrapper(queries):
             response = self.get_response(request)
-        if queries.count == 0 and self.storable(request, response):
+        if (
+            queries.count == 0
+            and self.storable(request, response)
+            and query_is_read(request)
+        ):
             read = tags.tags_read()
             key = tags.key_as_read("user-page", parts, read)
             if key is not None:

@@ -17,13 +17,14 @@ The receivers are connected by `SitecacheConfig.ready()`.
 """
 
 import contextvars
+import functools
 
 from django.core.exceptions import DisallowedHost
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, PageViewRestriction, Site, get_page_models
 from wagtail.signals import post_page_move
 
 from sitecache import tags
@@ -49,6 +50,8 @@ SITE_WIDE_TAGS = ("privacy", "owners", "files")
 # The tags of the page this request serves (set while routing, read by the
 # request's cached parts: sitecache.middleware, sitecache.shells, the fragments).
 _page_tags = contextvars.ContextVar("sitecache_page_tags", default=None)
+# The query parameters the page this request serves reads (cache_query_parameters).
+_page_parameters = contextvars.ContextVar("sitecache_page_parameters", default=())
 
 
 def lineage(page):
@@ -77,6 +80,15 @@ class CachedPageMixin:
     extra_cache_tags = ()
     # Tags a change of a type's page forgets beyond the default.
     extra_changed_cache_tags = ()
+    # Query parameters besides the page number that change what a type's pages
+    # show (e.g. a listing's filters): their cached answers are keyed by them
+    # (`cacheable_query`). The page answers anything but 200 to values it does not
+    # know, so that no answer is stored under a made-up value.
+    cache_query_parameters = ()
+
+    def serve(self, request, *args, **kwargs):
+        _page_parameters.set(tuple(self.cache_query_parameters))
+        return super().serve(request, *args, **kwargs)
 
     @cached_property
     def cache_tags(self):
@@ -134,6 +146,7 @@ def forget_page_tags():
     """At a request's start: no page yet (a thread serving requests one after
     another, as under WSGI, keeps its context between them)."""
     _page_tags.set(None)
+    _page_parameters.set(())
 
 
 _UNSET = object()
@@ -230,29 +243,73 @@ def restricted_paths():
 
 # --- Which addresses share a cached page --------------------------------------------
 
-# The only query parameter a page's content depends on (listings' page number); any
+# The query parameter of every listing's page number. Besides it, a cached page is
+# keyed only by the parameters page types declare (`cache_query_parameters`); any
 # other (utm_*, cache busters) is ignored, so a visitor cannot make the cache hold
-# more than one entry per page and page number.
+# more than one entry per page, page number and valid value of those parameters.
 PAGE_PARAMETER = "page"
 MAX_CACHED_PAGE_NUMBER = 9999
+# A longer value of a declared parameter is no value any page knows: not cached.
+MAX_KEYED_VALUE_LENGTH = 100
+
+
+@functools.cache
+def keyed_parameters():
+    """The query parameters some page type declares (`cache_query_parameters`),
+    besides the page number, sorted (the page types are fixed once apps load)."""
+    names = {
+        name
+        for model in get_page_models()
+        if issubclass(model, CachedPageMixin)
+        for name in model.cache_query_parameters
+    }
+    return tuple(sorted(names - {PAGE_PARAMETER}))
 
 
 def cacheable_query(request):
     """The part of the query string a cached page is keyed by, or None when this
-    request's page must not be cached (a page number no listing shows)."""
+    request's page must not be cached (a page number no listing shows, a declared
+    parameter's value too long or unprintable to be one a page knows)."""
+    number = page_number(request)
+    if number is None:
+        return None
+    pairs = []
+    for name in keyed_parameters():
+        value = request.GET.get(name, "")  # the last one, as pages read it
+        if not value:
+            continue
+        if len(value) > MAX_KEYED_VALUE_LENGTH or not value.isprintable():
+            return None
+        pairs.append((name, value))
+    if number > 1:
+        pairs.append((PAGE_PARAMETER, number))
+    return urlencode(sorted(pairs))
+
+
+def page_number(request):
+    """The page number a listing shows for `?page=` (1 for none or junk, which the
+    paginator shows as the first page), or None for one no listing shows."""
     values = request.GET.getlist(PAGE_PARAMETER)
     if not values:
-        return ""
+        return 1
     value = values[-1]  # what QueryDict.get, and so the paginator, reads
     try:
         number = int(value)
     except ValueError:
-        return ""  # the paginator shows the first page
+        return 1
     if number == 1:
-        return ""
+        return 1
     if 1 < number <= MAX_CACHED_PAGE_NUMBER and value == str(number):
-        return urlencode({PAGE_PARAMETER: number})
+        return number
     return None
+
+
+def query_is_read(request, page=None):
+    """Whether `page` (by default the page this request serves) reads every declared
+    parameter the request carries. An answer is stored only then: another page
+    type's parameter means nothing to it, and would key copies of it at will."""
+    read = _page_parameters.get() if page is None else page.cache_query_parameters
+    return all(name in read for name in keyed_parameters() if request.GET.get(name, ""))
 
 
 # --- Receivers ------------------------------------------------------------------

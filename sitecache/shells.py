@@ -31,7 +31,7 @@ from django.http import HttpResponse
 from django.template import engines
 
 from sitecache import tags
-from sitecache.pages import cacheable_query, request_host
+from sitecache.pages import cacheable_query, query_is_read, request_host
 
 # The context variable that switches `{% peruser %}` to leaving markers; holds the
 # markers' nonce and the list of parts' templates, in order.
@@ -74,7 +74,7 @@ class Recording:
 def shell_key(request, page):
     """The shell's key, or None for an address whose page is not kept as a shell."""
     query = cacheable_query(request)
-    if query is None:
+    if query is None or not query_is_read(request, page):
         return None
     return tags.key(
         "page-shell",
