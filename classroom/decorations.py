@@ -1,7 +1,8 @@
 """What classroom puts into learning's pages for each user.
 
 Learning's pages name slots and decorations, not classroom's templates: the course
-page's and the module page's per-user parts (enrollment, progress, the done button)
+page's and the module page's per-user parts (enrollment, progress, the done button),
+the home page's (a student's courses, where to continue them)
 and, in the shared module lists, a tick on each module the user has done. Registered
 by `ClassroomConfig.ready()`.
 """
@@ -28,4 +29,5 @@ def done_ticks(request, ids):
 def register():
     shells.register_part("course-actions", "classroom/includes/course_actions.html")
     shells.register_part("module-actions", "classroom/includes/module_actions.html")
+    shells.register_part("home-studies", "classroom/includes/home_studies.html")
     decorations.register("module-done", done_ticks)

@@ -7,13 +7,28 @@ children of the course), so a module moved to another course counts there.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
+from wagtail.images import get_image_model
 
 from classroom.models import Enrollment, ModuleCompletion
-from learning.models import CoursePage, ModulePage, children_of_outer
+from learning.models import (
+    COURSE_CARD_IMAGE,
+    CoursePage,
+    ModulePage,
+    children_of_outer,
+)
 from sitecache import tags
 
 
@@ -114,6 +129,77 @@ def enrolled_courses(student):
         .annotate(enrolled_on=Subquery(enrollment.values("created")[:1]))
         .order_by("-enrolled_on", "pk")
     )
+
+
+@dataclass(frozen=True)
+class Study:
+    """Where a student stands in one course they are enrolled in: what the home
+    page and "My courses" show."""
+
+    course: CoursePage
+    progress: Progress
+    # The first published module not done yet (the first one once all are done);
+    # None while the course has no published module.
+    next_module: ModulePage | None
+    # The latest of the enrollment and the completions of the course's modules.
+    last_activity: datetime
+
+
+def studies_of(student):
+    """The student's `Study` of each live course they are enrolled in, the most
+    recently active first.
+
+    A fixed number of queries whatever the number of courses: the courses with
+    their counts, enrollment date, last completion and next module's pk (correlated
+    subqueries), their cover images with the card's rendition, and the next
+    modules (without their bodies).
+    """
+    first_module = published_modules_of().order_by("path").values("pk")[:1]
+    not_done = (
+        published_modules_of()
+        .exclude(
+            Exists(
+                ModuleCompletion.objects.filter(
+                    student=student.pk, module=OuterRef("pk")
+                )
+            )
+        )
+        .order_by("path")
+        .values("pk")[:1]
+    )
+    last_done = (
+        done_modules_of(student.pk).order_by("-completed").values("completed")[:1]
+    )
+    images = get_image_model().objects.prefetch_renditions(COURSE_CARD_IMAGE)
+    courses = list(
+        enrolled_courses(student)
+        .annotate(
+            last_done=Subquery(last_done),
+            next_module_pk=Coalesce(Subquery(not_done), Subquery(first_module)),
+        )
+        .prefetch_related(Prefetch("image", queryset=images))
+    )
+    wanted = [course.next_module_pk for course in courses if course.next_module_pk]
+    modules = ModulePage.objects.defer("body").in_bulk(wanted)
+    studies = [
+        Study(
+            course=course,
+            progress=Progress(done=course.done_modules, total=course.published_modules),
+            next_module=modules.get(course.next_module_pk),
+            last_activity=max(filter(None, (course.enrolled_on, course.last_done))),
+        )
+        for course in courses
+    ]
+    studies.sort(key=lambda study: study.last_activity, reverse=True)
+    return studies
+
+
+def split_studies(studies):
+    """{"in_progress": [...], "completed": [...]}: a student's studies, apart."""
+    return {
+        "in_progress": [each for each in studies if not each.progress.completed],
+        "completed": [each for each in studies if each.progress.completed],
+    }
 
 
 def course_status(student, course, module=None):

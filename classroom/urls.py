@@ -20,6 +20,11 @@ urlpatterns = [
         name="student_leave_course",
     ),
     path(
+        "leave-course/<id:pk>/",
+        views.StudentLeaveCourseConfirmView.as_view(),
+        name="student_leave_course_confirm",
+    ),
+    path(
         "leave-waitlist/",
         views.StudentLeaveWaitlistView.as_view(),
         name="student_leave_waitlist",

@@ -6,10 +6,13 @@ from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import PasswordResetView
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import CreateView, FormView, ListView
+from django.views.generic import CreateView, FormView, TemplateView
 
 from classroom import enrollment
 from classroom.access import can_view_contents
@@ -20,12 +23,12 @@ from classroom.forms import (
     StudentRegistrationForm,
 )
 from classroom.limits import client_address, hit, wait_text
-from classroom.models import Enrollment, ModuleCompletion
+from classroom.models import Enrollment, EnrollmentSettings, ModuleCompletion
 from classroom.progress import (
-    Progress,
-    enrolled_courses,
     next_module_for,
     progress_of,
+    split_studies,
+    studies_of,
     why_not_done_by_hand,
 )
 from learning.models import CoursePage
@@ -190,9 +193,61 @@ class StudentEnrollKeyView(LoginRequiredMixin, View):
         )
 
 
+class StudentLeaveCourseConfirmView(LoginRequiredMixin, View):
+    """Ask before leaving: the course, the progress, that the progress is kept,
+    and what coming back would take. Its form posts to StudentLeaveCourseView."""
+
+    def get(self, request, pk):
+        course = get_object_or_404(CoursePage.objects.live(), pk=pk)
+        if not Enrollment.objects.filter(student=request.user, course=course).exists():
+            messages.info(request, f"You are not enrolled in {course.title}.")
+            return redirect(course.url)
+        return render(
+            request,
+            "classroom/leave_course.html",
+            {
+                "course": course,
+                "progress": progress_of(request.user, course),
+                "coming_back": coming_back(course),
+            },
+        )
+
+
+def coming_back(course, now=None):
+    """What enrolling in `course` again would take, said to a student about to
+    leave it (empty when anyone may enroll at any time)."""
+    summary = enrollment.course_summary(course)
+    now = now or timezone.now()
+    notes = []
+    closes = summary["closes"]
+    if closes is not None and closes <= now:
+        notes.append("Enrollment in this course is closed: you could not enroll again.")
+    elif closes is not None:
+        notes.append(
+            "Enrollment in this course closes on "
+            f"{date_format(timezone.localtime(closes), 'j F Y, H:i T')}."
+        )
+    mode = summary["mode"]
+    if mode == EnrollmentSettings.INVITATION:
+        notes.append(
+            "This course is by invitation only: to come back you would need a new "
+            "invitation."
+        )
+    elif mode == EnrollmentSettings.APPROVAL:
+        notes.append("To come back you would ask again, and the staff would decide.")
+    elif mode == EnrollmentSettings.KEY:
+        notes.append("To come back you would need the course's enrollment key.")
+    if summary["capacity"] is not None:
+        notes.append(
+            "This course has a limited number of seats: once you leave, yours may "
+            "go to someone else."
+        )
+    return notes
+
+
 class StudentLeaveCourseView(CourseActionView):
-    """Leave a course. Completions are kept, so enrolling again restores progress;
-    the seat goes to the first on the waitlist."""
+    """Leave a course (the POST of the confirmation page). Completions are kept, so
+    enrolling again restores progress; the seat goes to the first on the waitlist."""
 
     def form_valid(self, form):
         course = form.cleaned_data["course_id"]
@@ -213,21 +268,15 @@ class StudentLeaveWaitlistView(CourseActionView):
         return redirect(safe_next_url(self.request, course.url))
 
 
-class StudentCourseListView(LoginRequiredMixin, ListView):
-    """The student's courses with a progress bar each."""
+class StudentCourseListView(LoginRequiredMixin, TemplateView):
+    """The student's courses in progress, each with its next module, progress and
+    last activity, then those completed."""
 
     template_name = "classroom/course_list.html"
-    context_object_name = "courses"
-
-    def get_queryset(self):
-        return enrolled_courses(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = [
-            (course, Progress(done=course.done_modules, total=course.published_modules))
-            for course in context["courses"]
-        ]
+        context["studies"] = split_studies(studies_of(self.request.user))
         return context
 
 
@@ -247,7 +296,9 @@ class StudentCourseDetailView(LoginRequiredMixin, View):
 
 
 class StudentModuleDoneView(LoginRequiredMixin, FormView):
-    """Mark a module done (or not done again) and go back to it."""
+    """Mark a module done and move on to the next module of the course (after the
+    last, or once the course is complete, to the course page); or mark it not done
+    again and stay on it."""
 
     form_class = ModuleDoneForm
     http_method_names = ["post"]
@@ -268,14 +319,32 @@ class StudentModuleDoneView(LoginRequiredMixin, FormView):
         if refusal:
             messages.info(self.request, refusal)
             return redirect(module.url)
-        if form.cleaned_data["done"]:
-            ModuleCompletion.objects.get_or_create(
-                student=user, module=module, defaults={"course": course}
-            )
-            if progress_of(user, course).completed:
-                messages.success(
-                    self.request, f"Well done: you completed {course.title}!"
-                )
-        else:
+        if not form.cleaned_data["done"]:
             ModuleCompletion.objects.filter(student=user, module=module).delete()
-        return redirect(module.url)
+            return redirect(module.url)
+        ModuleCompletion.objects.get_or_create(
+            student=user, module=module, defaults={"course": course}
+        )
+        progress = progress_of(user, course)
+        if progress.completed:
+            messages.success(self.request, f"Well done: you completed {course.title}!")
+            return redirect(course.url)
+        following = module_after(course, module)
+        if following is not None:
+            return redirect(following.url)
+        left = progress.total - progress.done
+        messages.info(
+            self.request,
+            f"That was the last module of {course.title}. {left} module"
+            f"{pluralize(left)} still to do: they have no tick in the list below.",
+        )
+        return redirect(course.url)
+
+
+def module_after(course, module):
+    """The published module that follows `module` in its course, or None."""
+    modules = course.module_outline()
+    for position, each in enumerate(modules):
+        if each.pk == module.pk:
+            return modules[position + 1] if position + 1 < len(modules) else None
+    return None
