@@ -1,5 +1,5 @@
 """What the admin screens of a course's staff share (grades, enrollment, roster,
-team): who may open them, and how a refusal answers."""
+team): who may open them, how a refusal answers, and who counts as teaching."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -7,6 +7,7 @@ from django.views.defaults import permission_denied
 
 from classroom.access import is_course_staff, may_edit_course, staff_courses
 from learning.models import CoursePage
+from learning.permissions import INSTRUCTORS
 
 
 def forbidden(request):
@@ -34,3 +35,13 @@ class CourseStaffOnly:
         return self.course is not None and may_edit_course(
             self.request.user, self.course
         )
+
+
+def teaches(user):
+    """Whether `user` is an instructor: in the Instructors group, or on the staff
+    of a course (its owner, its team, or a superuser). Two queries at most."""
+    return user.is_authenticated and (
+        user.is_superuser
+        or user.groups.filter(name=INSTRUCTORS).exists()
+        or staff_courses(user).exists()
+    )

@@ -6,21 +6,31 @@
   decided in one place, the screen's permission policy (a
   `learning.permissions.CourseOwnerPermissionPolicy`, which reads the team
   through `learning.access`), for the listing and for its course filter.
+  Each row opens the student's progress in that course (classroom.admin_progress).
 - "Course teams" (classroom.admin_team): a course's owner and members, managed by
   the owner and superusers.
+- "My teaching" on the dashboard (classroom.admin_dashboard) and the courses'
+  owners in the page explorer (classroom.admin_explorer).
 """
 
 import django_filters
-from django.urls import path
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 # Each screen's hooks are registered where the screen is written.
-from classroom import admin_enrollment, admin_roster, admin_team  # noqa: F401
+from classroom import (  # noqa: F401
+    admin_dashboard,
+    admin_enrollment,
+    admin_explorer,
+    admin_roster,
+    admin_team,
+)
+from classroom.admin_progress import StudentProgressView
 from classroom.models import Enrollment
 from classroom.progress import Progress, with_enrollment_progress
 from learning.permissions import (
@@ -52,6 +62,9 @@ class EnrollmentFilterSet(WagtailFilterSet):
 
 
 class EnrollmentIndexView(IndexView):
+    # The model is Enrollment, but the screen is the staff's list of students.
+    page_title = "Students"
+
     def get_base_queryset(self):
         enrollments = enrollment_policy.instances_user_has_permission_for(
             self.request.user, "view"
@@ -67,11 +80,18 @@ def progress_label(enrollment):
     return f"{label} · completed" if progress.completed else label
 
 
+def progress_url(enrollment):
+    return reverse(
+        "students:progress", args=[enrollment.course_id, enrollment.student_id]
+    )
+
+
 class EnrollmentViewSet(ModelViewSet):
     """The students of the courses I teach or assist and how far they have got.
 
-    Only the listing is exposed (no add/edit/delete/inspect/history pages), so no
-    view can show an enrollment outside the staff-filtered queryset.
+    Only the listing and a student's progress are exposed (no add/edit/delete/
+    inspect/history pages): the listing shows the staff-filtered queryset, and the
+    progress screen answers the course's staff only (classroom.admin_progress).
     """
 
     model = Enrollment
@@ -87,7 +107,12 @@ class EnrollmentViewSet(ModelViewSet):
     search_fields = ["student__username", "student__email"]
     ordering = ["course__title", "-created"]
     list_display = [
-        Column("student", label="Student", accessor="student.get_username"),
+        TitleColumn(
+            "student",
+            label="Student",
+            accessor="student.get_username",
+            get_url=progress_url,
+        ),
         Column("email", label="Email", accessor="student.email"),
         Column("course", label="Course", accessor="course.title"),
         Column("progress", label="Progress", accessor=progress_label),
@@ -98,6 +123,11 @@ class EnrollmentViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
+            path(
+                "<id:course_id>/<id:student_id>/",
+                StudentProgressView.as_view(),
+                name="progress",
+            ),
         ]
 
 

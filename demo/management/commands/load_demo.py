@@ -6,19 +6,24 @@ at run time; the video clip ships in demo/assets/.
 """
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 from wagtailmedia import get_media_model
 
+from classroom import enrollment
+from classroom.models import Enrollment, ModuleCompletion
 from demo import large
 from demo.factories import (
     CatalogPageFactory,
@@ -133,6 +138,7 @@ class Command(BaseCommand):
             catalog = self.make_site_tree()
             grant_instructor_page_permissions(catalog)
             self.make_catalogue(catalog, users)
+            make_demo_classroom(users["instructor"])
         if build_large:
             build_large(self.stdout)
         self.print_summary()
@@ -466,3 +472,71 @@ def practice_quiz(course_title):
 
 def slug(text):
     return slugify(text) or "file"
+
+
+def course_facts(title, cover, colour_name):
+    """The page fields of a demo course that describe it (COURSE_FACTS)."""
+    level, hours, language, outcomes, prerequisites = COURSE_FACTS[title]
+    return {
+        "image": cover,
+        "cover_alt": f"An abstract cover: a {colour_name} gradient with white "
+        "circles in the lower right corner",
+        "level": level,
+        "estimated_hours": hours,
+        "language": language,
+        "outcomes": [("outcome", outcome) for outcome in outcomes],
+        "prerequisites": prerequisites,
+    }
+
+
+# Classmates in the demo instructor's courses, so that "My teaching" and
+# "Students" have something to show on the first login (no password: nobody logs
+# in as them). Username, first name, last name.
+DEMO_STUDENTS = [
+    ("amara", "Amara", "Diallo"),
+    ("ben", "Ben", "Fischer"),
+    ("chloe", "Chloé", "Martin"),
+    ("dev", "Dev", "Patel"),
+    ("elena", "Elena", "Rossi"),
+]
+
+
+def make_demo_classroom(instructor):
+    """The site's name on its Site record, and the demo students enrolled in
+    `instructor`'s courses with some modules done, on dates spread over the last
+    weeks. Idempotent: what exists already is left as it is."""
+    Site.objects.filter(is_default_site=True, site_name="").update(
+        site_name=settings.WAGTAIL_SITE_NAME
+    )
+    User = get_user_model()
+    now = timezone.now()
+    courses = CoursePage.objects.filter(owner=instructor).order_by("path")
+    for index, (username, first, last) in enumerate(DEMO_STUDENTS):
+        student = User.objects.filter(username=username).first()
+        if student is None:
+            student = User(
+                username=username,
+                email=f"{username}@example.com",
+                first_name=first,
+                last_name=last,
+            )
+            student.set_unusable_password()
+            student.save()
+        for number, course in enumerate(courses):
+            if (index + number) % 3 == 2:
+                continue  # not everyone takes every course
+            if enrollment.enroll(student, course).status != enrollment.ENROLLED:
+                continue  # enrolled by an earlier run (or refused): left alone
+            enrolled_on = now - timedelta(days=30 - 2 * index - number)
+            Enrollment.objects.filter(student=student, course=course).update(
+                created=enrolled_on
+            )
+            modules = list(ModulePage.objects.child_of(course).live().order_by("path"))
+            done = (index + number) % (len(modules) + 1)
+            for position, module in enumerate(modules[:done]):
+                completion, _ = ModuleCompletion.objects.get_or_create(
+                    student=student, module=module, defaults={"course": course}
+                )
+                ModuleCompletion.objects.filter(pk=completion.pk).update(
+                    completed=enrolled_on + timedelta(days=2 * position + 1)
+                )
