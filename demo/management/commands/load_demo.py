@@ -474,21 +474,6 @@ def slug(text):
     return slugify(text) or "file"
 
 
-def course_facts(title, cover, colour_name):
-    """The page fields of a demo course that describe it (COURSE_FACTS)."""
-    level, hours, language, outcomes, prerequisites = COURSE_FACTS[title]
-    return {
-        "image": cover,
-        "cover_alt": f"An abstract cover: a {colour_name} gradient with white "
-        "circles in the lower right corner",
-        "level": level,
-        "estimated_hours": hours,
-        "language": language,
-        "outcomes": [("outcome", outcome) for outcome in outcomes],
-        "prerequisites": prerequisites,
-    }
-
-
 # Classmates in the demo instructor's courses, so that "My teaching" and
 # "Students" have something to show on the first login (no password: nobody logs
 # in as them). Username, first name, last name.
