@@ -88,3 +88,24 @@ def test_enrolled_student_opens_the_module_that_matched(
     match.get_by_role("link", name="Equations").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Equations")
+
+
+def test_visitor_with_no_results_is_offered_the_subjects(page, live_server, algebra):
+    search_from_header(page, live_server.url, "xylophone")
+    expect(page.get_by_role("status")).to_have_text("0 courses found")
+    expect(page.locator(".result")).to_have_count(0)
+
+    # A query of common words only is told so, not given every course.
+    box = page.get_by_role("searchbox", name="Search courses and what they teach")
+    box.fill("the of")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("only very common words")
+    expect(page.locator(".result")).to_have_count(0)
+
+    suggestions = page.get_by_role("region", name="Try instead")
+    expect(
+        suggestions.get_by_role("link", name="Browse the whole catalogue")
+    ).to_be_visible()
+    suggestions.get_by_role("link", name="Mathematics").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mathematics")
