@@ -5,7 +5,10 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import PasswordResetConfirmView
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -41,6 +44,8 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("search/", include("search.urls")),
     path("api/", include(api_urlpatterns)),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the SVG.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"))),
     path("", include("learning.urls")),
 ]
 

@@ -12,10 +12,21 @@ something worth checking.
 Any violation of the WCAG 2.0/2.1 A and AA rules fails the test at the action that
 landed on the page, with the rule, its impact, the elements and the help URL.
 axe-core's JavaScript ships inside axe-playwright-python: nothing is downloaded.
+Two house rules axe does not check run beside it on the site's own pages
+(`HOUSE_RULES`): landmarks of one role have distinct names, and no heading comes
+before the page's h1.
+
+Each audited page is also photographed, whole, at 1280 and 390 px wide (the second
+width by resizing the viewport and back), once per test and address:
+`test-results/screenshots/<test>-<page>-<width>.png` (`SCREENSHOT_DIR` moves the
+folder; `SCREENSHOT_DIR=` turns the pictures off).
 """
 
 import contextlib
 import functools
+import os
+import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -39,6 +50,53 @@ ADMIN_DISABLED_RULES = {
 
 MARK = "__educaAxeAudited"
 _axe = Axe()
+
+# What axe passes and we do not. axe skips landmarks it cannot name (a form with
+# role="search" and no label is one), and its heading-order rule lets a heading
+# come before the h1 (a sidebar's "Subjects" read before the page's title).
+HOUSE_RULES = """() => {
+  const problems = [];
+  const shown = (el) => el.checkVisibility() && !el.closest("[aria-hidden=true]");
+  const nameOf = (el) => {
+    const ids = el.getAttribute("aria-labelledby");
+    if (ids) {
+      return ids.split(/\\s+/).map((id) => document.getElementById(id))
+        .filter(Boolean).map((ref) => ref.textContent.trim()).join(" ");
+    }
+    return (el.getAttribute("aria-label") || el.getAttribute("title") || "").trim();
+  };
+  const roleOf = (el) => el.getAttribute("role") || {
+    NAV: "navigation", ASIDE: "complementary", SEARCH: "search"}[el.tagName];
+  const landmarks = document.querySelectorAll(
+    "nav, aside, search, [role=navigation], [role=complementary], [role=search]");
+  const byRole = {};
+  for (const el of landmarks) {
+    if (shown(el)) (byRole[roleOf(el)] ||= []).push(el);
+  }
+  for (const [role, els] of Object.entries(byRole)) {
+    if (els.length < 2) continue;
+    const names = els.map(nameOf);
+    names.forEach((name, i) => {
+      if (!name || names.indexOf(name) !== i) {
+        problems.push(`${els.length} "${role}" landmarks need distinct names: `
+          + `${els[i].outerHTML.slice(0, 120)} is named "${name}"`);
+      }
+    });
+  }
+  const headings = [...document.querySelectorAll(
+    "h1, h2, h3, h4, h5, h6, [role=heading]")].filter(shown);
+  const first = headings.findIndex((h) => h.tagName === "H1"
+    || h.getAttribute("aria-level") === "1");
+  if (first > 0) {
+    problems.push(`"${headings[0].textContent.trim()}" (${headings[0].tagName}) `
+      + "comes before the page's h1");
+  }
+  return problems;
+}"""
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOT_WIDTHS = (1280, 390)
+_photographed = set()
 
 
 class AccessibilityViolations(AssertionError):
@@ -84,6 +142,52 @@ def _is_html(page):
     return page.evaluate("() => document.contentType") in ("text/html", "")
 
 
+def _is_ours(url):
+    return urlparse(url).scheme in ("http", "https") and not urlparse(
+        url
+    ).path.startswith(("/admin/", "/django-admin/", "/api/"))
+
+
+def _slug(text):
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:80]
+
+
+def screenshot_dir():
+    """Where the audit's pictures go, or None when they are turned off."""
+    folder = os.environ.get("SCREENSHOT_DIR", "test-results/screenshots")
+    return BASE_DIR / folder if folder else None
+
+
+def photograph(page):
+    """Whole-page pictures of the page at each of SCREENSHOT_WIDTHS, once per test
+    and address; the viewport is put back as it was."""
+    folder = screenshot_dir()
+    if folder is None:
+        return
+    current = os.environ.get("PYTEST_CURRENT_TEST", "test").split(" ")[0]
+    test = _slug(current.split("::", 1)[-1])
+    parsed = urlparse(page.url)
+    name = _slug(parsed.path + ("-" + parsed.query if parsed.query else "")) or "home"
+    if parsed.scheme not in ("http", "https"):
+        name = parsed.scheme
+    viewport = page.viewport_size
+    widths = [w for w in SCREENSHOT_WIDTHS if (test, name, w) not in _photographed]
+    if not widths or viewport is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    # The current width first: no resize when a test already runs at one of them.
+    widths.sort(key=lambda width: width != viewport["width"])
+    try:
+        for width in widths:
+            if width != page.viewport_size["width"]:
+                page.set_viewport_size({"width": width, "height": viewport["height"]})
+            page.screenshot(path=folder / f"{test}-{name}-{width}.png", full_page=True)
+            _photographed.add((test, name, width))
+    finally:
+        if page.viewport_size != viewport:
+            page.set_viewport_size(viewport)
+
+
 def audit(page):
     """Run axe on the page's current document; fail on any violation."""
     __tracebackhide__ = True
@@ -94,7 +198,9 @@ def audit(page):
             if not _is_html(page):
                 return
             response = _axe.run(page, options=_options(url)).response
+            house = page.evaluate(HOUSE_RULES) if _is_ours(url) else []
             page.evaluate(f"() => {{ window.{MARK} = true; }}")
+            photograph(page)
             break
         except Error as error:
             # The page navigated while axe ran: audit the document it went to.
@@ -102,6 +208,11 @@ def audit(page):
                 raise
     if response["violations"]:
         raise AccessibilityViolations(_report(url, response["violations"]))
+    if house:
+        raise AccessibilityViolations(
+            f"{url} breaks the house rules (tests/browser/accessibility.py):\n- "
+            + "\n- ".join(house)
+        )
 
 
 def audit_if_new(page):
