@@ -27,6 +27,7 @@ from wagtail.models import Page
 
 from classroom.models import Enrollment
 from demo.factories import build_site_tree
+from learning.catalogue import LEVELS
 from learning.models import CatalogPage, CoursePage, ModulePage, SubjectPage
 from sitecache import tags
 
@@ -85,6 +86,10 @@ def build(stdout=None, seed=6):
                             (s * COURSES_PER_SUBJECT + n) % INSTRUCTORS
                         ],
                         created=now - timedelta(minutes=s * COURSES_PER_SUBJECT + n),
+                        # Spread over the catalogue's filters (learning.catalogue).
+                        level=LEVELS[n % len(LEVELS)][0],
+                        language=("en", "en", "es", "fr")[(s + n) % 4],
+                        estimated_hours=4 + n % 20,
                     )
                     for n in range(COURSES_PER_SUBJECT)
                 ],

@@ -112,11 +112,96 @@ KEY_IDEAS = {
     "night long.",
 }
 
+# What each course's page says about it: level, hours, the language it is taught
+# in, what a student will learn and what they should know first.
+COURSE_FACTS = {
+    "Algebra basics": (
+        "beginner", 8, "en",
+        ["Solve linear and quadratic equations", "Simplify expressions",
+         "Read and draw the graph of a line"],
+        "Arithmetic with fractions and negative numbers.",
+    ),
+    "Geometry in the plane": (
+        "beginner", 6, "en",
+        ["Work out angles, areas and perimeters", "Use Pythagoras' theorem",
+         "Prove simple facts about triangles"],
+        "Algebra basics, or solving simple equations.",
+    ),
+    "Probability for everyone": (
+        "intermediate", 10, "en",
+        ["Count outcomes and compute probabilities",
+         "Tell dependent events from independent ones",
+         "Update a belief with Bayes' theorem"],
+        "Fractions and percentages.",
+    ),
+    "Python from scratch": (
+        "beginner", 12, "en",
+        ["Write and run small Python programs", "Use lists, dictionaries and loops",
+         "Split a program into functions"],
+        "None: a computer you may install programs on.",
+    ),
+    "Web development with Django": (
+        "intermediate", 20, "en",
+        ["Model data and migrate the database", "Write views, URLs and templates",
+         "Deploy a small site"],
+        "Python from scratch, or writing small Python programs.",
+    ),
+    "Data structures": (
+        "advanced", 16, "en",
+        ["Choose between lists, hash tables, trees and heaps",
+         "Estimate the cost of an algorithm", "Implement a hash table"],
+        "Python from scratch and some comfort with algebra.",
+    ),
+    "Spanish for travellers": (
+        "beginner", 10, "es",
+        ["Saludar y presentarse", "Pedir en un bar o un restaurante",
+         "Preguntar por el camino"],
+        "Ninguno: el curso empieza desde cero.",
+    ),
+    "English writing workshop": (
+        "intermediate", 8, "en",
+        ["Plan an essay around one claim", "Write clear topic sentences",
+         "Edit your own drafts"],
+        "Reading English comfortably.",
+    ),
+    "French pronunciation": (
+        "intermediate", 6, "fr",
+        ["Prononcer les quatre voyelles nasales", "Faire les liaisons",
+         "Lire un texte à voix haute"],
+        "Connaître l'alphabet français.",
+    ),
+    "Introduction to physics": (
+        "beginner", 12, "en",
+        ["Describe motion with speed and acceleration", "Apply Newton's laws",
+         "Reason about energy"],
+        "Algebra basics.",
+    ),
+    "Everyday chemistry": (
+        "beginner", 6, "en",
+        ["Read a chemical equation", "Tell acids from bases",
+         "Explain what happens in a kitchen reaction"],
+        "None.",
+    ),
+    "Astronomy: the night sky": (
+        "advanced", 14, "en",
+        ["Find the main constellations", "Explain the phases of the Moon",
+         "Estimate distances with parallax"],
+        "Introduction to physics and some trigonometry.",
+    ),
+}  # fmt: skip
+
 COLOURS = [
     ((47, 91, 234), (106, 69, 217)),
     ((16, 150, 110), (24, 98, 160)),
     ((230, 120, 40), (200, 50, 90)),
     ((90, 60, 200), (30, 150, 200)),
+]
+# The colours above in words, for the covers' descriptions.
+COLOUR_NAMES = [
+    "blue to violet",
+    "green to blue",
+    "orange to pink",
+    "violet to sky blue",
 ]
 
 
@@ -222,15 +307,20 @@ class Command(BaseCommand):
             for course_title in courses:
                 owner = instructors[number % 2]
                 number += 1
-                if CoursePage.objects.child_of(subject).filter(title=course_title):
+                cover = self.image(f"Cover: {course_title}", COLOURS[number % 4], owner)
+                facts = course_facts(course_title, cover, COLOUR_NAMES[number % 4])
+                existing = CoursePage.objects.child_of(subject).filter(
+                    title=course_title
+                )
+                if existing:
+                    self.update_facts(existing.first(), facts)
                     continue
-                cover = self.image(course_title, COLOURS[number % 4], owner)
                 course = self.publish(
                     CoursePageFactory(
                         parent=subject,
                         title=course_title,
                         owner=owner,
-                        image=cover,
+                        **facts,
                         overview=f"<p><b>{course_title}</b> is a {len(MODULES)}-"
                         f"module course in {subject_title.lower()}. "
                         f"{description}</p><p>Each module mixes reading, figures "
@@ -291,6 +381,18 @@ class Command(BaseCommand):
             body.append({"type": "quiz", "value": practice_quiz(course_title)})
         return body
 
+    def update_facts(self, course, facts):
+        """Give a course made by an earlier version of the demo its cover and facts
+        (nothing when it has them: a second run changes nothing)."""
+        current = {name: getattr(course, name) for name in facts}
+        current["outcomes"] = [block.value for block in course.outcomes]
+        wanted = {**facts, "outcomes": [value for _type, value in facts["outcomes"]]}
+        if current == wanted:
+            return
+        for name, value in facts.items():
+            setattr(course, name, value)
+        self.publish(course)
+
     def publish(self, page):
         page.save_revision(user=page.owner).publish(user=page.owner)
         page.refresh_from_db()
@@ -304,7 +406,7 @@ class Command(BaseCommand):
         if existing:
             return existing
         from PIL import Image as PILImage
-        from PIL import ImageDraw, ImageFont
+        from PIL import ImageDraw
 
         width, height = 960, 540
         picture = PILImage.new("RGB", (width, height))
@@ -327,8 +429,8 @@ class Command(BaseCommand):
                 outline=(255, 255, 255),
                 width=2,
             )
-        font = ImageFont.load_default(size=48)
-        draw.text((48, 48), title, fill=(255, 255, 255), font=font)
+        # No text in the picture: a title drawn in an image is read by nobody who
+        # cannot see it, and the page already shows the title.
         buffer = io.BytesIO()
         picture.save(buffer, format="PNG")
         image = Image(
@@ -472,6 +574,21 @@ def practice_quiz(course_title):
 
 def slug(text):
     return slugify(text) or "file"
+
+
+def course_facts(title, cover, colour_name):
+    """The page fields of a demo course that describe it (COURSE_FACTS)."""
+    level, hours, language, outcomes, prerequisites = COURSE_FACTS[title]
+    return {
+        "image": cover,
+        "cover_alt": f"An abstract cover: a {colour_name} gradient with white "
+        "circles in the lower right corner",
+        "level": level,
+        "estimated_hours": hours,
+        "language": language,
+        "outcomes": [("outcome", outcome) for outcome in outcomes],
+        "prerequisites": prerequisites,
+    }
 
 
 # Classmates in the demo instructor's courses, so that "My teaching" and
