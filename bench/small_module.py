@@ -103,7 +103,7 @@ def check_access(url, cookie):
         raise RuntimeError(f"{url} answered {status} to the enrolled student")
     if b"Mark as done" not in body and b"Mark as not done" not in body:
         raise RuntimeError(f"{url}: no done button for the student")
-    if f'<span class="username">{STUDENT}</span>'.encode() not in body:
+    if f'class="username" href="/account/">{STUDENT}<'.encode() not in body:
         raise RuntimeError(f"{url}: the student's account menu is missing")
     if "no-store" not in headers.get("Cache-Control", ""):
         raise RuntimeError(f"{url}: a student's page without Cache-Control no-store")

@@ -57,9 +57,9 @@ def test_one_shell_serves_everyone_with_their_own_parts(
     assert shells_rendered == [module.pk]  # rendered once, for the first user
 
     for name, html in pages.items():
-        assert f'<span class="username">{name}</span>' in html
+        assert f'class="username" href="/account/">{name}<' in html
         others = [other_name for other_name in pages if other_name != name]
-        assert not [o for o in others if f'"username">{o}<' in html], name
+        assert not [o for o in others if f'href="/account/">{o}<' in html], name
         assert "Equations" in html  # the shared part: the module itself
         assert "<!--peruser:" not in html  # every marker filled
     assert "You have done this module" in pages["student"]
@@ -152,7 +152,7 @@ def test_a_course_page_has_one_shell_for_readers_and_one_for_the_rest(
     assert "You teach this course" in pages["instructor"]
     assert "Enroll</button>" in pages["outsider"]
     for name, html in pages.items():
-        assert f'<span class="username">{name}</span>' in html
+        assert f'class="username" href="/account/">{name}<' in html
         assert "<!--peruser:" not in html
 
     # Enrolling moves the outsider to the readers' shell at once.

@@ -31,7 +31,7 @@ def test_student_manages_and_deletes_their_account(page, live_server, course, st
 
     log_in(page, live_server, student)
     page.goto(live_server.url + "/students/courses/")
-    page.get_by_role("link", name="My account: student").click()
+    page.get_by_role("link", name="student (my account)").click()
     expect(page.get_by_role("heading", name="My account", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Algebra", exact=True)).to_be_visible()
     expect(page.get_by_text("1 of 2 modules done (50%)")).to_be_visible()
