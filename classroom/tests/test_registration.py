@@ -91,7 +91,8 @@ def test_logged_in_user_is_sent_from_register_to_my_courses(client, student):
 
 
 @pytest.mark.django_db
-def test_login_lands_on_my_courses(client, student):
+def test_login_lands_on_my_courses(client, enrolled):
+    # A student with no course lands on the home page (classroom.login).
     page = client.get(reverse("login"))
     assert page.status_code == 200
     assert b"Forgot your password?" in page.content
