@@ -38,5 +38,5 @@ def test_a_student_joins_the_waitlist_and_gets_the_seat_that_frees(
     assert [message.to for message in mail.outbox] == [[student.email]]
 
     page.reload()
-    expect(page.get_by_role("button", name="Leave this course")).to_be_visible()
+    expect(page.get_by_role("link", name="Leave this course")).to_be_visible()
     expect(page.get_by_text("on the waitlist")).to_have_count(0)
