@@ -12,14 +12,15 @@ handed in. Reading a page leaves no trace, so a student who only reads counts as
 never active.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, When
-from django.db.models.functions import TruncWeek
+from django.db.models import BigIntegerField, Case, Count, Max, Q, Sum, When
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -30,6 +31,8 @@ from classroom.models import Enrollment, ModuleCompletion
 from learning.models import ModulePage
 
 INACTIVE_DAYS = 14
+# Modules per mask column of `CourseFigures.completed` (a signed 64-bit sum).
+MASK_BITS = 62
 # Time since the last activity, in whole days: (label, longest, or None: older).
 BUCKETS = [
     ("Today", 0),
@@ -166,11 +169,6 @@ class CourseFigures:
         """The enrolled students, as a subquery."""
         return Enrollment.objects.filter(course=self.course).values("student_id")
 
-    def completions(self):
-        return ModuleCompletion.objects.filter(
-            module_id__in=self.module_ids, student_id__in=self.enrolled_ids()
-        )
-
     @cached_property
     def weeks(self):
         """Enrollments per week, from the first enrollment's week to this one,
@@ -206,59 +204,83 @@ class CourseFigures:
     # --- The funnel and its drop-off ------------------------------------------------
 
     @cached_property
+    def completed(self):
+        """{student pk: (modules done as bits, last completion)} of the enrolled
+        students, in one query grouped by student: bit n of the mask is set when
+        the student completed the n-th published module (a sum of distinct
+        powers of two, since a student completes a module once). The funnel, the
+        drop-off and each student's progress are read from these masks."""
+        words = [
+            self.module_ids[start : start + MASK_BITS]
+            for start in range(0, len(self.module_ids), MASK_BITS)
+        ]
+        masks = {
+            f"mask{n}": Sum(
+                Case(
+                    *(When(module_id=pk, then=1 << bit) for bit, pk in enumerate(word)),
+                    default=0,
+                    output_field=BigIntegerField(),
+                )
+            )
+            for n, word in enumerate(words)
+        }
+        rows = (
+            ModuleCompletion.objects.filter(
+                Q(course=self.course) | Q(module_id__in=self.module_ids),
+                student_id__in=self.enrolled_ids(),
+            )
+            .values("student_id")
+            .annotate(last=Max("completed"), **masks)
+        )
+        completed = {}
+        for row in rows:
+            mask = 0
+            for n in range(len(words)):
+                mask |= (row[f"mask{n}"] or 0) << (n * MASK_BITS)
+            completed[row["student_id"]] = (mask, row["last"])
+        return completed
+
+    @cached_property
     def funnel(self):
         """[Step] per published module: enrolled students who completed it."""
-        counts = dict(
-            self.completions()
-            .values("module_id")
-            .annotate(n=Count("pk"))
-            .values_list("module_id", "n")
-        )
+        counts = [0] * len(self.modules)
+        for mask, students in self.masks.items():
+            for n in range(len(counts)):
+                if mask >> n & 1:
+                    counts[n] += students
         return [
             Step(
-                position=n,
+                position=n + 1,
                 module=module,
-                completed=counts.get(module.pk, 0),
-                percent=share(counts.get(module.pk, 0), self.enrolled),
+                completed=counts[n],
+                percent=share(counts[n], self.enrolled),
             )
-            for n, module in enumerate(self.modules, start=1)
+            for n, module in enumerate(self.modules)
         ]
+
+    @cached_property
+    def masks(self):
+        """{mask: how many students completed exactly those modules}."""
+        return Counter(mask for mask, _ in self.completed.values())
 
     @cached_property
     def drop_off(self):
         """[DropOff] between consecutive modules: who completed one and not the
         next, whatever order they took them in."""
         steps = self.funnel
-        if len(steps) < 2:
-            return []
-        following = {
-            a.module.pk: b.module.pk for a, b in zip(steps, steps[1:], strict=False)
-        }
-        next_module = Case(
-            *(When(module_id=a, then=b) for a, b in following.items()),
-            output_field=IntegerField(),
-        )
-        went_on = Exists(
-            ModuleCompletion.objects.filter(
-                student_id=OuterRef("student_id"), module_id=OuterRef("next_module")
-            )
-        )
-        lost = dict(
-            self.completions()
-            .filter(module_id__in=list(following))
-            .annotate(next_module=next_module)
-            .values("module_id")
-            .annotate(n=Count("pk", filter=~went_on))
-            .values_list("module_id", "n")
-        )
+        lost = [0] * len(steps)
+        for mask, students in self.masks.items():
+            for n in range(len(steps) - 1):
+                if mask >> n & 1 and not mask >> (n + 1) & 1:
+                    lost[n] += students
         return [
             DropOff(
                 before=a,
                 after=b,
-                lost=lost.get(a.module.pk, 0),
-                percent=share(lost.get(a.module.pk, 0), a.completed),
+                lost=lost[n],
+                percent=share(lost[n], a.completed),
             )
-            for a, b in zip(steps, steps[1:], strict=False)
+            for n, (a, b) in enumerate(zip(steps, steps[1:], strict=False))
         ]
 
     # --- Activity ---------------------------------------------------------------------
@@ -266,7 +288,8 @@ class CourseFigures:
     @cached_property
     def students(self):
         """[StudentActivity] of every enrolled student, by username: four grouped
-        queries (the enrollments, and the latest of each kind of activity)."""
+        queries (the enrollments, `completed`, and the latest quiz attempt and
+        hand-in of each)."""
         enrolled = self.enrolled_ids()
         done = {}
         last = {}
@@ -277,34 +300,18 @@ class CourseFigures:
             ):
                 last[student_id] = when
 
-        completions = (
-            ModuleCompletion.objects.filter(
-                Q(course=self.course) | Q(module_id__in=self.module_ids),
-                student_id__in=enrolled,
-            )
-            .values("student_id")
-            .annotate(
-                n=Count("pk", filter=Q(module_id__in=self.module_ids)),
-                last=Max("completed"),
-            )
-            .values_list("student_id", "n", "last")
-        )
-        for student_id, n, when in completions:
-            done[student_id] = n
+        for student_id, (mask, when) in self.completed.items():
+            done[student_id] = mask.bit_count()
             later(student_id, when)
+        # An attempt's latest moment: submitted, else last saved, else started.
         attempts = (
             QuizAttempt.objects.filter(course=self.course, student_id__in=enrolled)
             .values("student_id")
-            .annotate(
-                started=Max("started_at"),
-                saved=Max("saved_at"),
-                submitted=Max("submitted_at"),
-            )
-            .values_list("student_id", "started", "saved", "submitted")
+            .annotate(last=Max(Coalesce("submitted_at", "saved_at", "started_at")))
+            .values_list("student_id", "last")
         )
-        for student_id, *times in attempts:
-            for when in times:
-                later(student_id, when)
+        for student_id, when in attempts:
+            later(student_id, when)
         hand_ins = (
             Submission.objects.filter(course=self.course, student_id__in=enrolled)
             .values("student_id")
@@ -326,6 +333,8 @@ class CourseFigures:
             )
         )
         total = len(self.modules)
+        # Looked up once: timezone.localdate() looks it up on every call.
+        zone = timezone.get_current_timezone()
         students = []
         for student_id, username, first, family, email, created in rows:
             when = last.get(student_id)
@@ -339,8 +348,8 @@ class CourseFigures:
                     last_activity=when,
                     days=None
                     if when is None
-                    else (self.today - timezone.localdate(when)).days,
-                    days_enrolled=(self.today - timezone.localdate(created)).days,
+                    else (self.today - when.astimezone(zone).date()).days,
+                    days_enrolled=(self.today - created.astimezone(zone).date()).days,
                     done=done.get(student_id, 0),
                     total=total,
                 )
@@ -463,27 +472,21 @@ QUESTION_COUNTS_SQL = {
     # Each stored result is a JSON object {"id", "outcome", ...} in an array.
     "sqlite": """
         SELECT a.module_id, a.block_id, json_extract(r.value, '$.id'),
-               COUNT(*),
-               SUM(CASE WHEN json_extract(r.value, '$.outcome') = 'right'
-                   THEN 1 ELSE 0 END),
-               SUM(CASE WHEN json_extract(r.value, '$.outcome') = 'partly'
-                   THEN 1 ELSE 0 END)
+               json_extract(r.value, '$.outcome'), COUNT(*)
         FROM assessment_quizattempt a, json_each(a.results) r
-        WHERE {where} AND json_type(a.results) = 'array' AND r.type = 'object'
-        GROUP BY 1, 2, 3
+        WHERE {where} AND r.type = 'object'
+        GROUP BY 1, 2, 3, 4
     """,
     "postgresql": """
-        SELECT a.module_id, a.block_id, r.value ->> 'id',
-               COUNT(*),
-               COUNT(*) FILTER (WHERE r.value ->> 'outcome' = 'right'),
-               COUNT(*) FILTER (WHERE r.value ->> 'outcome' = 'partly')
+        SELECT a.module_id, a.block_id, r.value ->> 'id', r.value ->> 'outcome',
+               COUNT(*)
         FROM assessment_quizattempt a
         CROSS JOIN LATERAL jsonb_array_elements(
             CASE WHEN jsonb_typeof(a.results) = 'array' THEN a.results
             ELSE '[]'::jsonb END
         ) AS r(value)
         WHERE {where} AND jsonb_typeof(r.value) = 'object'
-        GROUP BY 1, 2, 3
+        GROUP BY 1, 2, 3, 4
     """,
 }
 
@@ -506,15 +509,19 @@ def question_counts(course, module_ids):
     sql = template.format(where=ATTEMPTS_WHERE.format(modules=placeholders))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*module_ids, course.pk])
-        return {
-            (module_id, block_id, str(question_id)): (
-                int(n),
-                int(right or 0),
-                int(partly or 0),
-            )
-            for module_id, block_id, question_id, n, right, partly in cursor.fetchall()
-            if question_id is not None
-        }
+        rows = cursor.fetchall()
+    counts = {}
+    for module_id, block_id, question_id, outcome, n in rows:
+        if question_id is None:
+            continue
+        key = (module_id, block_id, str(question_id))
+        answers, right, partly = counts.get(key, (0, 0, 0))
+        counts[key] = (
+            answers + n,
+            right + (n if outcome == "right" else 0),
+            partly + (n if outcome == "partly" else 0),
+        )
+    return counts
 
 
 def submitted_attempts(course, module_ids):
