@@ -27,7 +27,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
-from wagtail import blocks
+from rest_framework import serializers
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
@@ -61,6 +61,9 @@ from sitecache.pages import (
 from sitecache.shells import ShellCachedPageMixin
 
 CATALOG_PAGE_SIZE = 12
+# What a course's "what you will learn" may hold (CoursePage.outcomes).
+MAX_OUTCOMES = 12
+MAX_OUTCOME_LENGTH = 200
 # The rendition a course card shows; prefetched with the catalogue's courses.
 COURSE_CARD_IMAGE = "fill-480x270"
 
@@ -367,22 +370,18 @@ class CoursePage(
         max_length=8,
         choices=LANGUAGES,
         default=ENGLISH,
+        # Blank is allowed (not listed under any language) so that a form or script
+        # that leaves it out still saves, as for the level.
+        blank=True,
         help_text="The language the course is taught in",
     )
-    outcomes = StreamField(
-        [
-            (
-                "outcome",
-                blocks.CharBlock(
-                    max_length=200,
-                    icon="tick",
-                    label="Outcome",
-                    help_text="One thing a student will be able to do",
-                ),
-            )
-        ],
+    # A text field rather than a StreamField: one line per outcome is quick to
+    # type, paste and reorder, and every form (admin, scripts, tests) can post it.
+    outcomes = models.TextField(
+        "what you will learn",
         blank=True,
-        verbose_name="what you will learn",
+        help_text="One outcome per line, e.g. \u201cSolve linear equations\u201d "
+        f"(at most {MAX_OUTCOMES}, each under {MAX_OUTCOME_LENGTH} characters)",
     )
     prerequisites = models.TextField(
         blank=True,
@@ -428,7 +427,12 @@ class CoursePage(
         APIField("level"),
         APIField("estimated_hours"),
         APIField("language"),
-        APIField("outcomes"),
+        APIField(
+            "outcomes",
+            serializer=serializers.ListField(
+                source="outcome_list", child=serializers.CharField()
+            ),
+        ),
         APIField("prerequisites"),
     ]
 
@@ -439,10 +443,24 @@ class CoursePage(
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.image_id and not self.cover_alt.strip():
-            raise ValidationError(
-                {"cover_alt": "Describe the cover image for those who cannot see it."}
+            errors["cover_alt"] = (
+                "Describe the cover image for those who cannot see it."
             )
+        outcomes = self.outcome_list()
+        if len(outcomes) > MAX_OUTCOMES:
+            errors["outcomes"] = f"Keep to {MAX_OUTCOMES} outcomes, one a line."
+        elif any(len(outcome) > MAX_OUTCOME_LENGTH for outcome in outcomes):
+            errors["outcomes"] = (
+                f"Keep each outcome under {MAX_OUTCOME_LENGTH} characters."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def outcome_list(self):
+        """What a student will learn: the non-blank lines of `outcomes`."""
+        return [line.strip() for line in self.outcomes.splitlines() if line.strip()]
 
     @property
     def instructor(self):

@@ -37,7 +37,7 @@ def shelves(catalog, instructor):
             language=language,
             estimated_hours=10,
             created=now - timedelta(days=age),
-            outcomes=[("outcome", "Order a meal"), ("outcome", "Ask the way")],
+            outcomes="Order a meal\nAsk the way",
             prerequisites="None: the course starts from zero.",
         )
     spanish = courses["Spanish for travellers"]

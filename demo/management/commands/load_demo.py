@@ -6,6 +6,7 @@ at run time; the video clip ships in demo/assets/.
 """
 
 import io
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -384,10 +385,7 @@ class Command(BaseCommand):
     def update_facts(self, course, facts):
         """Give a course made by an earlier version of the demo its cover and facts
         (nothing when it has them: a second run changes nothing)."""
-        current = {name: getattr(course, name) for name in facts}
-        current["outcomes"] = [block.value for block in course.outcomes]
-        wanted = {**facts, "outcomes": [value for _type, value in facts["outcomes"]]}
-        if current == wanted:
+        if all(getattr(course, name) == value for name, value in facts.items()):
             return
         for name, value in facts.items():
             setattr(course, name, value)
@@ -494,7 +492,9 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (demo passwords, never use them in production):")
         for username, password, *_ in USERS:
             self.stdout.write(f"  {username:<12} {password}")
-        self.stdout.write("Site: http://127.0.0.1:8000/   Admin: /admin/")
+        # The address `make run` serves (Makefile HOST and PORT).
+        host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+        self.stdout.write(f"Site: http://{host}:{port}/   Admin: /admin/")
 
 
 def practice_quiz(course_title):
@@ -586,7 +586,7 @@ def course_facts(title, cover, colour_name):
         "level": level,
         "estimated_hours": hours,
         "language": language,
-        "outcomes": [("outcome", outcome) for outcome in outcomes],
+        "outcomes": "\n".join(outcomes),
         "prerequisites": prerequisites,
     }
 
