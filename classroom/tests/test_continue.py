@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import wagtail_factories
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,8 @@ from classroom.models import Enrollment, EnrollmentSettings, ModuleCompletion
 from classroom.progress import Progress, studies_of
 from classroom.templatetags.study_tags import ago
 from demo.factories import CoursePageFactory, ModulePageFactory, UserFactory
-from learning.models import CoursePage
+from learning.models import CoursePage, HomePage
+from sitecache import shells
 
 MY_COURSES = reverse("student_course_list")
 HOME = "/"
@@ -199,6 +201,24 @@ def test_each_student_sees_their_own_courses_on_the_shared_home_page(course, enr
     assert "Continue: Angles" in theirs and "Continue: Equations" not in theirs
     nobody = UserFactory(username="not-enrolled-anywhere")
     assert "Continue learning" not in html_of(login(nobody), HOME)
+
+
+def test_the_home_part_renders_from_a_shell_with_only_the_request(rf, course, enrolled):
+    # What a shell's fill gives a part: the request's context and the page.
+    assert shells.slot_parts("home-studies") == (
+        "classroom/includes/home_studies.html",
+    )
+    shell = {
+        "html": "<main>" + shells.Recording.marker_for("n", 0) + "</main>",
+        "nonce": "n",
+        "parts": ["classroom/includes/home_studies.html"],
+    }
+    request = rf.get(HOME)
+    request.user = enrolled
+    html = shells.fill(shell, request, {"page": HomePage.objects.get()})
+    assert continue_link(modules_of(course)[0]) in html
+    request.user = AnonymousUser()
+    assert shells.fill(shell, request, {}).replace("\n", "").strip() == "<main></main>"
 
 
 def build_courses(student, subject, first, count):
