@@ -16,10 +16,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo
 
+# HOST and PORT (e.g. `PORT=8050 make run`): load_demo prints that address, the dev
+# settings allow it, runserver serves it; DEBUG=false still serves the static files.
 run: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium; the nginx example's media rules are tested
 # with Debian's nginx. Install them when they are missing.
