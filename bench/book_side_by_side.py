@@ -129,9 +129,8 @@ def book_requirements(book):
 
 def book_venv(requirements, venv_dir):
     """A virtualenv with `requirements`, made once per set of requirements."""
-    key = hashlib.sha256("\n".join([sys.version, *requirements]).encode()).hexdigest()[
-        :12
-    ]
+    digest = hashlib.sha256("\n".join([sys.version, *requirements]).encode())
+    key = digest.hexdigest()[:12]
     venv = Path(venv_dir or Path.home() / ".cache" / "educa-bench" / f"book-{key}")
     marker = venv / "installed.txt"
     if marker.is_file() and marker.read_text() == "\n".join(requirements):
