@@ -101,9 +101,11 @@ def build(students, modules):
     )
     completions = []
     attempts = []
+    last_seen = {}
     for person in people:
         reached = min(modules, int(rng.expovariate(1 / modules)))
         last = rng.randrange(60)
+        last_seen.setdefault(last, []).append(person.pk)
         for n in range(reached):
             completions.append(
                 ModuleCompletion(student=person, module=pages[n], course=course)
@@ -132,6 +134,11 @@ def build(students, modules):
                 )
     ModuleCompletion.objects.bulk_create(completions, batch_size=5000)
     QuizAttempt.objects.bulk_create(attempts, batch_size=5000)
+    # auto_now_add again: each student's completions go back to their last day.
+    for days, pks in last_seen.items():
+        ModuleCompletion.objects.filter(student_id__in=pks).update(
+            completed=now - timedelta(days=days)
+        )
     return course, owner, len(completions), len(attempts)
 
 
