@@ -32,14 +32,23 @@ class ChatMessageQuerySet(models.QuerySet):
         return rows[:limit], len(rows) > limit
 
 
+# How a room names the author of a message whose account was deleted.
+DELETED_AUTHOR = "Deleted user"
+
+
 class ChatMessage(models.Model):
     """One message said in a course's room."""
 
     course = models.ForeignKey(
         "learning.CoursePage", on_delete=models.CASCADE, related_name="chat_messages"
     )
+    # Emptied when the author's account is deleted: the message stays, so the
+    # conversation around it still reads.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     text = models.TextField()
     created = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -51,7 +60,12 @@ class ChatMessage(models.Model):
         indexes = [models.Index(fields=["course", "id"])]
 
     def __str__(self):
-        return f"{self.author}: {self.text[:40]}"
+        return f"{self.author_name}: {self.text[:40]}"
+
+    @property
+    def author_name(self):
+        """Who said it, as rooms show it."""
+        return self.author.get_username() if self.author else DELETED_AUTHOR
 
     # The author's role in the course ("owner", "instructor", "assistant" or None),
     # set by whoever builds the frame (the consumer, the history, the room page):
@@ -64,7 +78,7 @@ class ChatMessage(models.Model):
             "type": "chat_message",
             "id": self.id,
             "message": self.text,
-            "user": self.author.get_username(),
+            "user": self.author_name,
             "role": self.author_role,
             "datetime": self.created.astimezone(datetime.UTC).isoformat(),
         }

@@ -97,7 +97,7 @@ class ChatMessageViewSet(ModelViewSet):
     ordering = ["-created"]
     list_display = [
         Column("text", label="Message", accessor=short_text),
-        Column("author", label="Author", accessor="author.get_username"),
+        Column("author", label="Author", accessor="author_name"),
         Column("course", label="Course", accessor="course.title"),
         DateColumn("created", label="Said"),
     ]

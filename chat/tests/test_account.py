@@ -1,13 +1,13 @@
 """The chat's part of the account (chat.account): messages in "Download my data";
-a deleted user's messages stay in their rooms as "Deleted user"; their open
-sockets are closed."""
+a deleted user's messages stay in their rooms as "Deleted user", however the account
+is deleted; their open sockets are closed."""
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 
-from chat.account import DELETED_USERNAME, deleted_user
-from chat.models import ChatMessage
+from chat.consumers import with_roles
+from chat.models import DELETED_AUTHOR, ChatMessage
 from chat.tests.test_access_changes import closed_within_a_second
 from chat.tests.test_consumers import joined, next_frame
 from classroom import account
@@ -37,23 +37,36 @@ def test_a_deleted_users_messages_stay_as_deleted_user(
 ):
     account.delete_account(enrolled)
 
-    assert [(m.author.get_username(), m.text) for m in ChatMessage.objects.all()] == [
-        (DELETED_USERNAME, "A question?"),
+    assert [(m.author_name, m.text) for m in ChatMessage.objects.all()] == [
+        (DELETED_AUTHOR, "A question?"),
         ("instructor", "An answer."),
-        (DELETED_USERNAME, "Thanks!"),
+        (DELETED_AUTHOR, "Thanks!"),
     ]
     client.force_login(instructor)
     html = client.get(f"/chat/room/{course.pk}/").content.decode()
-    assert html.count(DELETED_USERNAME) == 2
+    assert html.count(DELETED_AUTHOR) == 2
+    # No account stands in for them.
+    assert not User.objects.filter(username=DELETED_AUTHOR).exists()
 
 
 @pytest.mark.django_db
-def test_the_placeholder_author_cannot_log_in(client, enrolled, said):
-    account.delete_account(enrolled)
-    placeholder = deleted_user()
-    assert not placeholder.is_active
-    assert not placeholder.has_usable_password()
-    assert User.objects.filter(username=DELETED_USERNAME).count() == 1
+def test_messages_survive_a_deletion_in_the_admin_too(enrolled, course, said):
+    enrolled.delete()
+    frames = [m.as_frame() for m in ChatMessage.objects.in_room(course.pk)]
+    assert [(f["user"], f["message"]) for f in frames] == [
+        (DELETED_AUTHOR, "A question?"),
+        ("instructor", "An answer."),
+        (DELETED_AUTHOR, "Thanks!"),
+    ]
+
+
+@pytest.mark.django_db
+def test_history_with_a_deleted_author_still_gives_roles(
+    enrolled, instructor, course, said
+):
+    enrolled.delete()
+    messages = with_roles(course.pk, list(ChatMessage.objects.in_room(course.pk)))
+    assert [m.author_role for m in messages] == [None, "owner", None]
 
 
 @pytest.mark.asyncio

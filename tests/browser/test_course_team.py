@@ -78,7 +78,7 @@ def test_owner_adds_an_assistant_who_sees_the_students_but_cannot_edit(
     assistant = browser.new_context().new_page()
     assistant.set_default_timeout(15000)
     log_in_to_admin(assistant, base, "alex", PASSWORD)
-    assistant.get_by_role("link", name="Students").click()
+    assistant.get_by_role("link", name="Students", exact=True).click()
     assistant.wait_for_url(re.compile(r"/admin/students/"))
     students = assistant.locator("table.listing tbody")
     expect(students).to_contain_text("sam-student")
