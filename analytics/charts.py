@@ -82,21 +82,25 @@ class Chart:
         return self.left - 6
 
 
-def nice_ceiling(value):
-    """The smallest of 1, 2, 5 × 10ⁿ at least `value` (1 for nothing)."""
-    if value <= 1:
-        return 1
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+def axis_steps(maximum):
+    """The vertical axis for values up to `maximum`: (top, ticks), with about four
+    steps of a round whole size (1, 2, 2.5 or 5 × 10ⁿ), so that an axis of
+    students or attempts never reads "3.8"."""
+    raw = max(maximum, 1) / 4
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(
+        m * magnitude
+        for m in (1, 2, 2.5, 5, 10)
+        if m * magnitude >= raw and float(m * magnitude).is_integer()
+    )
+    steps = max(1, math.ceil(max(maximum, 1) / step))
+    return step * steps, [step * n for n in range(steps + 1)]
 
 
 def columns(id, title, description, points, maximum=None):
     """A column per (label, value, text) of `points`, on a vertical axis from 0
     to a round figure; labels along the bottom are thinned out to stay legible."""
-    top = nice_ceiling(
+    top, values = axis_steps(
         maximum if maximum is not None else max((v for _, v, _ in points), default=0)
     )
     chart = Chart(
@@ -114,8 +118,10 @@ def columns(id, title, description, points, maximum=None):
     )
     plot_height = chart.bottom - chart.top
     chart.ticks = [
-        Tick(position=chart.bottom - plot_height * f, text=format_number(top * f))
-        for f in (0, 0.25, 0.5, 0.75, 1)
+        Tick(
+            position=chart.bottom - plot_height * value / top, text=format_number(value)
+        )
+        for value in values
     ]
     if not points:
         return chart

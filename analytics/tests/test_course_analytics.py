@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from analytics import charts
 from analytics.figures import CourseFigures
 from assessment.models import QuizAttempt, Submission
 from classroom.models import CourseMember, Enrollment, ModuleCompletion
@@ -473,3 +474,17 @@ def test_a_csv_costs_the_same_queries_at_two_sizes(
     grow(course, modules, 300, students=30, extra_modules=4)
     with django_assert_max_num_queries(len(small)):
         assert client.get(csv_url(course, "inactive")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "maximum, top, ticks",
+    [
+        (0, 1, [0, 1]),
+        (3, 3, [0, 1, 2, 3]),
+        (5, 6, [0, 2, 4, 6]),
+        (37, 40, [0, 10, 20, 30, 40]),
+        (100, 100, [0, 25, 50, 75, 100]),
+    ],
+)
+def test_column_axes_count_in_round_whole_steps(maximum, top, ticks):
+    assert charts.axis_steps(maximum) == (top, ticks)
