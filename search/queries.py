@@ -27,7 +27,6 @@ closest titles.
 
 import re
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from functools import reduce
 from operator import or_
 
@@ -224,15 +223,39 @@ def _typo_hits(terms):
     rows = _closest_courses(terms, TYPO_SIMILARITY).values_list(
         "path", "title", "owner__first_name", "owner__last_name"
     )
-    hits, words = {}, set()
+    # Trigrams find candidates; a course counts only if one of its words is a
+    # typo of a term (trigrams alone put "zebra" near "algebra").
+    hits, near = {}, []
     for path, *texts in rows:
-        hits[path] = []
-        for text in texts:
-            words.update(WORD.findall((text or "").lower()))
-    near = []
-    for term in terms:
-        near.extend(get_close_matches(term, sorted(words), n=1, cutoff=0.6))
+        words = {w for text in texts for w in WORD.findall((text or "").lower())}
+        typos = [w for term in terms for w in sorted(words) if is_typo(term, w)]
+        if typos:
+            hits[path] = []
+            near.extend(w for w in typos if w not in near)
     return hits, near
+
+
+def is_typo(term, word):
+    """Whether `word` may be what `term` meant: the same first letter (typists
+    rarely miss it) and at most one slip (a letter wrong, missing, extra, or two
+    swapped) in a short word, two in a longer one."""
+    if term == word or not term or not word or term[0] != word[0]:
+        return False
+    return _slips(term, word) <= (1 if len(term) <= 5 else 2)
+
+
+def _slips(a, b):
+    """Edits from `a` to `b`, a swap of neighbours counting as one (the optimal
+    string alignment distance)."""
+    rows = [list(range(len(b) + 1))]
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (x != y)))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def _course_hits_or_close(terms, readable):

@@ -18,7 +18,13 @@ from django.db import connection
 from django.urls import reverse
 
 from conftest import require_service
-from search.queries import highlight, search_courses, searched_terms, site_search
+from search.queries import (
+    highlight,
+    is_typo,
+    search_courses,
+    searched_terms,
+    site_search,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -235,6 +241,30 @@ def test_no_results_page_suggests_the_closest_titles(client, algebra, python):
     html = page_of(client, q="pyhtonista")
     suggested = html[html.index('class="suggested-courses"') :]
     assert ">Python programming</a>" in suggested.split("</ul>", 1)[0]
+
+
+@on_postgres
+def test_a_word_sharing_only_letters_is_no_typo(algebra, reader):
+    # "zebra" and "algebra" share trigrams, not a typist's slip.
+    assert list(search_courses(None, "zebra", reader)) == []
+
+
+@pytest.mark.parametrize(
+    "term, word, typo",
+    [
+        ("pyhton", "python", True),  # two letters swapped
+        ("lovelcae", "lovelace", True),
+        ("algbra", "algebra", True),  # one missing
+        ("phisics", "physics", True),  # one wrong
+        ("zebra", "algebra", False),  # another first letter
+        ("python", "python", False),  # the word itself is no typo
+        ("cat", "cut", True),
+        ("cat", "cute", False),  # two slips in a short word
+        ("geometry", "geography", False),
+    ],
+)
+def test_what_counts_as_a_typo(term, word, typo):
+    assert is_typo(term, word) is typo
 
 
 # --- Running the PostgreSQL parts from SQLite --------------------------------------
