@@ -45,3 +45,20 @@ def publish(page):
             pytest.fail("Wagtail refused the page: " + " | ".join(texts))
         page.wait_for_timeout(100)
     pytest.fail(f"no explorer after publishing; still on {page.url}")
+
+
+def insert_block(page, button, name, tries=3):
+    """Press an "Insert a block" button and pick `name` from Wagtail's block
+    chooser. A block just added is wired up by Wagtail's script a moment after it
+    appears, and a press before that opens no chooser: press again, as a person
+    would."""
+    option = page.get_by_role("option", name=name)
+    for _ in range(tries):
+        button.click()
+        try:
+            option.wait_for(state="visible", timeout=5000)
+        except Error:
+            continue
+        option.click()
+        return
+    pytest.fail(f"Wagtail's block chooser never offered {name!r}")

@@ -21,7 +21,7 @@ from assessment.tests.test_quizzes import quiz_value
 from classroom.models import Enrollment
 from demo.factories import ModulePageFactory
 from learning.models import ModulePage
-from tests.browser.editor import publish
+from tests.browser.editor import insert_block, publish
 from tests.browser.sessions import log_in, log_in_to_admin
 
 # UserFactory's password: the `instructor` fixture logs in to the admin with it.
@@ -84,15 +84,17 @@ def test_instructor_writes_a_quiz_that_a_student_takes(
     page.goto(f"{base}/admin/pages/{module.pk}/edit/")
 
     # A "Quiz" block at the end of the body, and its title.
-    page.get_by_role("region", name="Body").get_by_title("Insert a block").last.click()
-    page.get_by_role("option", name="Quiz").click()
+    insert_block(
+        page,
+        page.get_by_role("region", name="Body").get_by_title("Insert a block").last,
+        "Quiz",
+    )
     quiz = page.get_by_role("region", name=re.compile("^Quiz"))
     quiz.get_by_label("Title").fill("Numbers check")
     questions = quiz.locator('[data-contentpath="questions"]')
 
     # A "True or false" question: its prompt and its answer.
-    questions.get_by_title("Insert a block").first.click()
-    page.get_by_role("option", name="True or false").click()
+    insert_block(page, questions.get_by_title("Insert a block").first, "True or false")
     true_false = questions.get_by_role("region", name=re.compile("^True or false"))
     type_rich_text(
         true_false,
@@ -102,8 +104,7 @@ def test_instructor_writes_a_quiz_that_a_student_takes(
     true_false.get_by_label("Answer").select_option(label="True")
 
     # A "Single choice" question after it, with two choices, the first one right.
-    questions.get_by_title("Insert a block").last.click()
-    page.get_by_role("option", name="Single choice").click()
+    insert_block(page, questions.get_by_title("Insert a block").last, "Single choice")
     single = questions.get_by_role("region", name=re.compile("^Single choice"))
     type_rich_text(
         single, single.locator('input[name$="-value-prompt"]'), "What is 3 times 4?"

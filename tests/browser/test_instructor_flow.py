@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from demo.factories import ImageFactory, SubjectPageFactory, UserFactory
 from learning.models import CoursePage, ModulePage
 from learning.permissions import setup_instructors_group
-from tests.browser.editor import publish
+from tests.browser.editor import insert_block, publish
 from tests.browser.sessions import log_in_to_admin
 
 PASSWORD = "a-long-demo-password"
@@ -63,8 +63,7 @@ def test_instructor_publishes_a_course_that_a_visitor_finds(
     page.goto(f"{base}/admin/pages/{course.pk}/add_subpage/")
     page.wait_for_url(re.compile(r"/admin/pages/add/learning/modulepage/\d+/$"))
     fill_title(page, "Angles and triangles", "angles-and-triangles")
-    page.get_by_title("Insert a block").first.click()
-    page.get_by_role("option", name="Text").click()
+    insert_block(page, page.get_by_title("Insert a block").first, "Text")
     editor = page.locator(".public-DraftEditor-content").last
     editor.click()
     editor.type("The angles of a triangle add up to 180 degrees.")
@@ -73,8 +72,7 @@ def test_instructor_publishes_a_course_that_a_visitor_finds(
     expect(page.locator('input[name="body-0-value"]')).to_have_value(
         re.compile("180 degrees")
     )
-    page.get_by_title("Insert a block").last.click()
-    page.get_by_role("option", name="Image").click()
+    insert_block(page, page.get_by_title("Insert a block").last, "Image")
     page.get_by_role("button", name="Choose an image").last.click()
     page.get_by_role("link", name="Triangle figure").click()
     expect(page.locator(".chooser__title", has_text="Triangle figure")).to_be_visible()
