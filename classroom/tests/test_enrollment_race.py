@@ -5,12 +5,7 @@ SQLite (the embedded default) the test runs itself again on the PostgreSQL serve
 of this machine, since the in-memory test database answers a busy lock with an
 error where a file database waits."""
 
-import os
-import subprocess
-import sys
 import threading
-import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,8 +13,8 @@ from django.db import connections
 
 from classroom import enrollment
 from classroom.models import Enrollment, EnrollmentSettings, WaitlistEntry
-from conftest import require_service
 from demo.factories import UserFactory
+from tests.postgres_rerun import run_again_on_postgresql
 
 pytestmark = [
     # Threads commit for real; the migrations' rows come back afterwards.
@@ -33,24 +28,8 @@ STUDENTS = 50
 def test_fifty_at_once_into_ten_seats(request):
     if settings.USING_POSTGRES:
         race(request.getfixturevalue("course"))
-        return
-    base = require_service(
-        "PostgreSQL", "postgres://postgres@127.0.0.1:5432/postgres"
-    ).rsplit("/", 1)[0]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{base}/educa_race_{uuid.uuid4().hex[:10]}",
-    }
-    run = subprocess.run(  # noqa: S603 - our own command line
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "1 passed" in run.stdout
+    else:
+        assert run_again_on_postgresql(__file__).startswith("1 passed")
 
 
 def race(course):

@@ -6,18 +6,11 @@ run where DATABASE_URL names PostgreSQL; on the embedded SQLite default,
 of their own (or skips with the reason, and fails under CI=true, when there is none).
 """
 
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from conftest import require_service
 from search.queries import (
     highlight,
     is_typo,
@@ -25,6 +18,7 @@ from search.queries import (
     searched_terms,
     site_search,
 )
+from tests.postgres_rerun import run_again_on_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -270,34 +264,6 @@ def test_what_counts_as_a_typo(term, word, typo):
 # --- Running the PostgreSQL parts from SQLite --------------------------------------
 
 
-def test_postgresql_parts(request):
-    if settings.USING_POSTGRES:
-        return  # they ran above, in this run
-    base = require_service(
-        "PostgreSQL", "postgres://postgres@127.0.0.1:5432/postgres"
-    ).rsplit("/", 1)[0]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{base}/educa_search_{uuid.uuid4().hex[:10]}",
-    }
-    run = subprocess.run(  # noqa: S603 - our own command line
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            __file__,
-            "-k",
-            "not test_postgresql_parts and not test_without_trigrams",
-        ],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    last = run.stdout.strip().splitlines()[-1]
-    assert " passed" in last and " skipped" not in last, run.stdout[-3000:]
+@on_sqlite
+def test_postgresql_parts():
+    run_again_on_postgresql(__file__)
