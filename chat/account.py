@@ -8,7 +8,7 @@ discussion). That holds however the account is deleted: here or in the admin.
 """
 
 from chat.models import DELETED_AUTHOR, ChatMessage
-from classroom.account import register_part
+from classroom.account import exported, register_part
 
 ON_DELETE_NOTE = (
     f"your chat messages stay in their rooms, signed “{DELETED_AUTHOR}” instead of "
@@ -18,21 +18,15 @@ ON_DELETE_NOTE = (
 
 def export_messages(user):
     """The user's chat messages, oldest first (one query)."""
-    rows = (
-        ChatMessage.objects.filter(author=user)
-        .order_by("id")
-        .values("id", "course_id", "course__title", "text", "created")
+    return exported(
+        ChatMessage.objects.filter(author=user),
+        ("id",),
+        id="id",
+        course="course_id",
+        course_title="course__title",
+        text="text",
+        created="created",
     )
-    return [
-        {
-            "id": row["id"],
-            "course": row["course_id"],
-            "course_title": row["course__title"],
-            "text": row["text"],
-            "created": row["created"],
-        }
-        for row in rows
-    ]
 
 
 def register():

@@ -115,55 +115,44 @@ def export_enrollments(user):
     ]
 
 
+def exported(queryset, order, **fields):
+    """The rows of `queryset` in `order` as dicts of export key: model field (one
+    query): how every part of the export lists its rows."""
+    rows = queryset.order_by(*order).values(*fields.values())
+    return [{key: row[field] for key, field in fields.items()} for row in rows]
+
+
 def export_completions(user):
-    rows = (
-        ModuleCompletion.objects.filter(student=user)
-        .order_by("completed", "pk")
-        .values("module_id", "module__title", "course_id", "completed")
+    return exported(
+        ModuleCompletion.objects.filter(student=user),
+        ("completed", "pk"),
+        module="module_id",
+        module_title="module__title",
+        course="course_id",
+        completed="completed",
     )
-    return [
-        {
-            "module": row["module_id"],
-            "module_title": row["module__title"],
-            "course": row["course_id"],
-            "completed": row["completed"],
-        }
-        for row in rows
-    ]
 
 
 def export_waitlist(user):
-    rows = (
-        WaitlistEntry.objects.filter(student=user)
-        .order_by("created", "pk")
-        .values("course_id", "course__title", "kind", "created")
+    return exported(
+        WaitlistEntry.objects.filter(student=user),
+        ("created", "pk"),
+        course="course_id",
+        course_title="course__title",
+        kind="kind",
+        since="created",
     )
-    return [
-        {
-            "course": row["course_id"],
-            "course_title": row["course__title"],
-            "kind": row["kind"],
-            "since": row["created"],
-        }
-        for row in rows
-    ]
 
 
 def export_course_roles(user):
-    rows = (
-        CourseMember.objects.filter(user=user)
-        .order_by("added", "pk")
-        .values("course_id", "course__title", "role", "added")
+    return exported(
+        CourseMember.objects.filter(user=user),
+        ("added", "pk"),
+        course="course_id",
+        course_title="course__title",
+        role="role",
+        since="added",
     )
-    return [
-        {
-            "course": row["course_id"],
-            "course_title": row["course__title"],
-            "role": row["role"],
-            "since": row["added"],
-        }
-        for row in rows
-    ]
 
 
 def export_data(user):
