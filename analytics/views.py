@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
@@ -96,8 +97,8 @@ def csv_value(value):
 def table_csv(course, table):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     slug = course.slug or f"course-{course.pk}"
-    response["Content-Disposition"] = (
-        f'attachment; filename="analytics-{table.slug}-{slug}.csv"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"analytics-{table.slug}-{slug}.csv"
     )
     writer = csv.writer(response)
     writer.writerow([text_cell(column) for column in table.columns])

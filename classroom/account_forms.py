@@ -7,8 +7,12 @@ from django.contrib.auth import authenticate, get_user_model
 class ProfileForm(forms.ModelForm):
     """First and last name, and an email no other account uses (in any case)."""
 
+    # Declared again to be required; as long as the column allows (a form field's
+    # own default is longer, and a longer address would fail to save).
     email = forms.EmailField(
-        required=True, help_text="For password reset emails and course invitations."
+        required=True,
+        max_length=get_user_model()._meta.get_field("email").max_length,
+        help_text="For password reset emails and course invitations.",
     )
 
     class Meta:

@@ -90,7 +90,13 @@ class ShortPasswordRules:
 class StudentRegistrationForm(ShortPasswordRules, UserCreationForm):
     """Username, email and password (checked by AUTH_PASSWORD_VALIDATORS)."""
 
-    email = forms.EmailField(required=True, help_text="For password reset emails.")
+    # Required here; as long as the column allows (a form field's own default is
+    # longer, and a longer address would fail to save).
+    email = forms.EmailField(
+        required=True,
+        max_length=get_user_model()._meta.get_field("email").max_length,
+        help_text="For password reset emails.",
+    )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()

@@ -174,9 +174,10 @@ class CatalogPage(
         if context.get("filter_errors"):
             # An unknown filter value: said so, and never cached (only 200s are).
             response.status_code = 400
-        if context.get("filters_active"):
+        if any(name in request.GET for name in self.cache_query_parameters):
             # The front cache is purged by page number only (learning.frontcache):
-            # it must not keep a filtered list that no purge would reach.
+            # it must not keep an address with filters that no purge would reach,
+            # even when their values are the defaults (the form sends them all).
             response["X-Accel-Expires"] = "0"
         return response
 

@@ -128,6 +128,11 @@ def test_keeping_ones_own_email_is_fine(logged_in, student):
         ("OUTSIDER@example.com", "An account with this email already exists."),
         ("not an email", "Enter a valid email address."),
         ("", "This field is required."),
+        # Longer than the column holds: a form error, not a failed save.
+        (
+            "a" * 190 + "@" + "b" * 60 + ".com",
+            "Ensure this value has at most 254 characters (it has 255).",
+        ),
     ],
 )
 def test_bad_email_is_a_form_error(logged_in, student, outsider, email, error):

@@ -38,6 +38,16 @@ def test_registration_creates_student_logs_in_and_opens_my_courses(client):
 
 
 @pytest.mark.django_db
+def test_an_email_longer_than_the_column_is_a_form_error(client):
+    response = sign_up(client, email="a" * 190 + "@" + "b" * 60 + ".com")
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "Ensure this value has at most 254 characters (it has 255)."
+    ]
+    assert not get_user_model().objects.filter(username="newstudent").exists()
+
+
+@pytest.mark.django_db
 def test_registration_returns_to_a_local_next_url(client):
     response = client.post(
         f"{REGISTER}?next=/courses/maths/algebra/",

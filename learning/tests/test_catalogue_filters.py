@@ -168,6 +168,10 @@ def test_filtered_answers_are_kept_from_the_front_cache(client, shelves):
     # Publishing purges the catalogue by page number only (learning.frontcache).
     assert client.get("/courses/?language=fr")["X-Accel-Expires"] == "0"
     assert "X-Accel-Expires" not in client.get("/courses/")
+    # The form sends every field: its defaults are an address no purge reaches.
+    default_form = "/courses/?subject=&level=&language=&sort=newest"
+    assert client.get(default_form)["X-Accel-Expires"] == "0"
+    assert client.get("/courses/?sort=newest&page=2")["X-Accel-Expires"] == "0"
 
 
 def test_other_pages_never_store_the_catalogue_parameters(client, shelves):
