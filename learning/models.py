@@ -86,7 +86,21 @@ class OwnedPagePermissionsMixin:
         )
 
 
-class HomePage(CachedRoutingMixin, CachedRestrictionsMixin, CachedPageMixin, Page):
+class IndexedBySearchMixin:
+    """Its search index entry is kept by the search app (search.signals) rather than
+    by Wagtail's handler, which rebuilds the entry on every save, a draft's too,
+    though a draft changes nothing a search finds."""
+
+    search_auto_update = False
+
+
+class HomePage(
+    IndexedBySearchMixin,
+    CachedRoutingMixin,
+    CachedRestrictionsMixin,
+    CachedPageMixin,
+    Page,
+):
     """The site's front page: a welcome, the newest courses and every subject.
 
     It routes every address under it from the cache (sitecache.pages).
@@ -113,7 +127,11 @@ class HomePage(CachedRoutingMixin, CachedRestrictionsMixin, CachedPageMixin, Pag
 
 
 class CatalogPage(
-    CachedRestrictionsMixin, OwnedPagePermissionsMixin, CachedPageMixin, Page
+    IndexedBySearchMixin,
+    CachedRestrictionsMixin,
+    OwnedPagePermissionsMixin,
+    CachedPageMixin,
+    Page,
 ):
     """The course catalogue: every subject and its published courses."""
 
@@ -214,7 +232,11 @@ class SubjectQuerySet(PageQuerySet):
 
 
 class SubjectPage(
-    CachedRestrictionsMixin, OwnedPagePermissionsMixin, CachedPageMixin, Page
+    IndexedBySearchMixin,
+    CachedRestrictionsMixin,
+    OwnedPagePermissionsMixin,
+    CachedPageMixin,
+    Page,
 ):
     """A subject such as Mathematics: a filter on the catalogue."""
 
@@ -327,6 +349,7 @@ class CourseQuerySet(PageQuerySet):
 
 
 class CoursePage(
+    IndexedBySearchMixin,
     CachedRestrictionsMixin,
     OwnedPagePermissionsMixin,
     ShellCachedPageMixin,
@@ -552,6 +575,7 @@ class ModuleQuerySet(PageQuerySet):
 
 
 class ModulePage(
+    IndexedBySearchMixin,
     CachedRestrictionsMixin,
     OwnedPagePermissionsMixin,
     ShellCachedPageMixin,

@@ -1,18 +1,43 @@
-"""Keep a course's index entry in step with its modules and its instructor.
+"""Keep the pages' index entries in step with what is published.
+
+The site's page types leave their own entries to this module (they set Wagtail's
+`search_auto_update = False`): Wagtail would rebuild a page's entry on every save,
+and a draft's save writes only the draft's bookkeeping, which no search reads.
 
 A course is indexed with its published modules' titles and descriptions
 (`CoursePage.public_module_text`), so publishing, unpublishing, renaming, moving or
-deleting a module changes what its course is found by. Wagtail reindexes only the
-page that was saved; these receivers reindex its course too. The same goes for its
+deleting a module changes what its course is found by. A page's save reindexes only
+that page; these receivers reindex its course too. The same goes for its
 owner's name: renaming a user reindexes the courses they own.
 """
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import COMMENTS_RELATION_NAME, Page
 from wagtail.search import index
 from wagtail.signals import post_page_move
 
 from learning.models import CoursePage, ModulePage, parent_path_of
+
+# What Page.save_revision() writes to the page row; the live fields stay as they were.
+DRAFT_FIELDS = {
+    COMMENTS_RELATION_NAME,
+    "latest_revision_created_at",
+    "draft_title",
+    "latest_revision",
+    "has_unpublished_changes",
+}
+
+
+def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and set(update_fields) <= DRAFT_FIELDS):
+        return
+    index.insert_or_update_object(instance)
+
+
+def page_deleted(sender, instance, **kwargs):
+    index.remove_object(instance)
 
 
 def reindex_course_at(path):
@@ -50,6 +75,11 @@ def module_moved(sender, instance, parent_page_before, parent_page_after, **kwar
 
 
 def connect():
+    for model in apps.get_models():
+        if issubclass(model, Page) and not getattr(model, "search_auto_update", True):
+            uid = f"search.page.{model._meta.label_lower}"
+            post_save.connect(page_saved, sender=model, dispatch_uid=uid)
+            post_delete.connect(page_deleted, sender=model, dispatch_uid=uid)
     post_save.connect(module_changed, sender=ModulePage, dispatch_uid="search.module")
     post_delete.connect(
         module_changed, sender=ModulePage, dispatch_uid="search.module_deleted"

@@ -96,3 +96,68 @@ def test_renaming_a_course_finds_it_by_its_new_title(algebra, found):
     algebra.save_revision().publish()
 
     assert found("polynomials") == ["Polynomials"]
+
+
+def index_queries(queries):
+    return [q["sql"] for q in queries if "indexentry" in q["sql"]]
+
+
+def test_saving_a_draft_leaves_the_index_alone(algebra):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    algebra.title = "Algebra, drafted"
+    with CaptureQueriesContext(connection) as course_save:
+        algebra.save_revision()
+    module = algebra.get_children().get(title="Equations").specific
+    module.description = "Drafted."
+    with CaptureQueriesContext(connection) as module_save:
+        module.save_revision()
+
+    assert index_queries(course_save.captured_queries) == []
+    assert index_queries(module_save.captured_queries) == []
+
+
+def test_what_save_revision_writes_is_draft_bookkeeping(algebra):
+    """Wagtail's save_revision() saves the page with these fields only; if it wrote
+    another, search.signals would reindex (safely) on every draft again."""
+    from django.db.models.signals import post_save
+
+    from learning.models import CoursePage
+    from search.signals import DRAFT_FIELDS
+
+    written = []
+
+    def record(sender, update_fields=None, **kwargs):
+        written.append(update_fields)
+
+    post_save.connect(record, sender=CoursePage)
+    try:
+        algebra.title = "Algebra, drafted"
+        algebra.save_revision()
+    finally:
+        post_save.disconnect(record, sender=CoursePage)
+
+    assert len(written) == 1
+    assert written[0] is not None and set(written[0]) <= DRAFT_FIELDS
+
+
+def test_publishing_and_unpublishing_a_subject_reach_the_index(
+    algebra, make_subject, found
+):
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.search.models import IndexEntry
+
+    subject = make_subject("Geometry")
+    entries = IndexEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=str(subject.pk),
+    )
+    assert entries.exists()
+
+    subject.title = "Shapes"
+    subject.save_revision().publish()
+    assert "Shapes" in entries.get().title
+
+    subject.delete()
+    assert not entries.exists()
