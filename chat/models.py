@@ -55,6 +55,10 @@ class ChatMessage(models.Model):
 
     objects = ChatMessageQuerySet.as_manager()
 
+    # Not content that uses its course: Wagtail's reference index (the admin's
+    # "Usage" of a page) would list every message, and write on each one.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["course", "id"])]

@@ -18,6 +18,10 @@ class Enrollment(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
 
+    # Not content that uses its course: Wagtail's reference index (the admin's
+    # "Usage" of a page) would list every enrollment, and write on each one.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

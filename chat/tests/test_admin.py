@@ -70,3 +70,17 @@ def test_student_has_no_admin_access(client, enrolled, messages):
     client.force_login(enrolled)
     response = client.get(reverse("chat_messages:index"))
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_message_is_not_a_use_of_its_course(course, enrolled):
+    """Wagtail's reference index lists what uses a page (the admin's "Usage"):
+    chat messages are not content, and indexing each would cost every message."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ReferenceIndex
+
+    reverse("wagtailadmin_home")  # the admin's viewsets register their models
+    ChatMessage.objects.create(course=course, author=enrolled, text="hello")
+
+    kind = ContentType.objects.get_for_model(ChatMessage)
+    assert not ReferenceIndex.objects.filter(content_type=kind).exists()

@@ -130,3 +130,18 @@ def test_course_page_tells_the_owner_they_teach_it(client, instructor, course):
     page = client.get(course.url).content.decode()
     assert "You teach this course." in page
     assert ">Enroll</button>" not in page
+
+
+def test_an_enrollment_is_not_a_use_of_its_course(client, student, course):
+    """Wagtail's reference index lists what uses a page (the admin's "Usage"):
+    enrollments are not content, and indexing each would cost every enrollment."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ReferenceIndex
+
+    reverse("wagtailadmin_home")  # the admin's viewsets register their models
+    client.force_login(student)
+    client.post(ENROLL, {"course_id": course.pk})
+
+    enrollments = ContentType.objects.get_for_model(Enrollment)
+    assert Enrollment.objects.filter(student=student, course=course).exists()
+    assert not ReferenceIndex.objects.filter(content_type=enrollments).exists()
