@@ -3,7 +3,8 @@
 A member who leaves a course, is deactivated or deleted, or has their password
 changed keeps no open socket: once the change is committed, every process re-checks
 that member's sockets (relay.push_recheck) and closes them with 4403. A course
-saved (unpublished, given another owner) or deleted has its room re-checked.
+saved (unpublished, given another owner; not a draft's save) or deleted has its
+room re-checked.
 Logging out closes the sockets opened with that session. Each frame is checked too,
 and each socket re-checks now and then (consumers.py), so a lost notice costs
 nothing but time.
@@ -19,7 +20,7 @@ from django.db.models.signals import post_delete, post_save
 from chat import relay
 from chat.consumers import room_group
 from learning import access
-from learning.models import CoursePage
+from learning.models import CoursePage, saved_only_a_draft
 
 
 def _after_commit(**targets):
@@ -41,9 +42,11 @@ def user_changed(
     _after_commit(users=[instance.pk])
 
 
-def course_changed(sender, instance, raw=False, created=False, **kwargs):
-    if raw or created:
-        return
+def course_changed(
+    sender, instance, raw=False, created=False, update_fields=None, **kwargs
+):
+    if raw or created or saved_only_a_draft(update_fields):
+        return  # a draft changes neither who may read the course nor whether it is live
     _after_commit(rooms=[room_group(instance.pk)])
 
 

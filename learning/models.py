@@ -32,7 +32,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageManager
+from wagtail.models import COMMENTS_RELATION_NAME, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
@@ -84,6 +84,25 @@ class OwnedPagePermissionsMixin:
         return OwnedPagePermissionTester(
             user, self, children_are_shared=self.children_are_shared
         )
+
+
+# What Page.save_revision() writes to a page's row: the draft's bookkeeping. The live
+# fields, which visitors, searches and the access rule read, stay as they were.
+DRAFT_FIELDS = frozenset(
+    {
+        COMMENTS_RELATION_NAME,
+        "latest_revision_created_at",
+        "draft_title",
+        "latest_revision",
+        "has_unpublished_changes",
+    }
+)
+
+
+def saved_only_a_draft(update_fields):
+    """Whether a page's save with these `update_fields` wrote only a draft's
+    bookkeeping (post_save receivers skip what a draft cannot change)."""
+    return update_fields is not None and set(update_fields) <= DRAFT_FIELDS
 
 
 class IndexedBySearchMixin:

@@ -14,24 +14,20 @@ owner's name: renaming a user reindexes the courses they own.
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
-from wagtail.models import COMMENTS_RELATION_NAME, Page
+from wagtail.models import Page
 from wagtail.search import index
 from wagtail.signals import post_page_move
 
-from learning.models import CoursePage, ModulePage, parent_path_of
-
-# What Page.save_revision() writes to the page row; the live fields stay as they were.
-DRAFT_FIELDS = {
-    COMMENTS_RELATION_NAME,
-    "latest_revision_created_at",
-    "draft_title",
-    "latest_revision",
-    "has_unpublished_changes",
-}
+from learning.models import (
+    CoursePage,
+    ModulePage,
+    parent_path_of,
+    saved_only_a_draft,
+)
 
 
 def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw or (update_fields is not None and set(update_fields) <= DRAFT_FIELDS):
+    if raw or saved_only_a_draft(update_fields):
         return
     index.insert_or_update_object(instance)
 

@@ -1,12 +1,19 @@
 """The index follows publishing, unpublishing and deleting at once.
 
-None of these tests run `update_index`: Wagtail's signal handlers keep the database
-backend's index current when pages are saved or deleted.
+None of these tests run `update_index`: signal handlers (search.signals) keep the
+database backend's index current when pages are published, saved or deleted, and
+leave it alone when a draft is saved.
 """
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
 from wagtail.rich_text import RichText
+from wagtail.search.models import IndexEntry
 
+from learning.models import DRAFT_FIELDS, CoursePage
 from search.queries import search_courses
 
 pytestmark = pytest.mark.django_db
@@ -103,9 +110,6 @@ def index_queries(queries):
 
 
 def test_saving_a_draft_leaves_the_index_alone(algebra):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     algebra.title = "Algebra, drafted"
     with CaptureQueriesContext(connection) as course_save:
         algebra.save_revision()
@@ -120,12 +124,8 @@ def test_saving_a_draft_leaves_the_index_alone(algebra):
 
 def test_what_save_revision_writes_is_draft_bookkeeping(algebra):
     """Wagtail's save_revision() saves the page with these fields only; if it wrote
-    another, search.signals would reindex (safely) on every draft again."""
-    from django.db.models.signals import post_save
-
-    from learning.models import CoursePage
-    from search.signals import DRAFT_FIELDS
-
+    another, search.signals would reindex (safely) and the chat re-check its room on
+    every draft again."""
     written = []
 
     def record(sender, update_fields=None, **kwargs):
@@ -145,8 +145,6 @@ def test_what_save_revision_writes_is_draft_bookkeeping(algebra):
 def test_publishing_and_unpublishing_a_subject_reach_the_index(
     algebra, make_subject, found
 ):
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.search.models import IndexEntry
 
     subject = make_subject("Geometry")
     entries = IndexEntry.objects.filter(
