@@ -13,24 +13,31 @@ In one run it
   2. starts a draft worker: `manage.py shell` with the server's environment (same
      settings, database and Redis) saving revisions the way the admin's "Save
      draft" does, `page.save_revision(user=owner, log_action=True)`;
-  3. for each page (catalogue, a subject, a course overview, a module page as the
+  3. measures what the writes alone cost the machine: its busy CPU time per second
+     (/proc/stat, all processes: server, PostgreSQL, Redis, the draft worker and
+     this script) while they run with no reads, beside the same time idle;
+  4. for each page (catalogue, a subject, a course overview, a module page as the
      enrolled learner1, /api/courses/, /api/courses/<pk>/contents/) measures wrk,
-     16 connections, 8 s, read-only (after a 1 s warm-up), then the same while a
-     writer does, each second (open loop, a third of a second apart, each write
-     in a thread of its own): a draft save of a course (every other one the
-     course whose pages are measured, else a random one), a sign-up through
-     /students/register/ over HTTP, and the enrollment of a student it signed
-     up in a random course through /students/enroll-course/ over HTTP (CSRF
-     token from the course page, in that student's session);
-  4. counts the writer's outcomes (HTTP statuses, draft replies), checks in the
+     16 connections, 8 s after a 1 s warm-up, read-only and mixed back to back, in
+     3 rounds (--rounds) whose order alternates; mixed is the same while a writer
+     does, each second (open loop, a third of a second apart, each write in a
+     thread of its own): a draft save of a course (every other one the course
+     whose pages are measured, else a random one), a sign-up through
+     /students/register/ over HTTP, and the enrollment of a student it signed up
+     in a random course through /students/enroll-course/ over HTTP (CSRF token
+     from the course page, in that student's session). A page's figures are the
+     rounds' medians, its verdict the median of the rounds' ratios: the machine
+     is shared, and a neighbour's burst would otherwise decide a row;
+  5. counts the writer's outcomes (HTTP statuses, draft replies), checks in the
      database that the users, enrollments and revisions exist and that no draft
      reached a live page, prints the table with PASS/FAIL per page and writes it to
      bench/mixed_load.md under `## <label>` (--label; other sections are kept);
-  5. stops everything it started.
+  6. stops everything it started.
 
 --pages picks pages (catalogue subject course module api-courses api-contents),
---duration the seconds per wrk run, --writes some of the kinds only (to see what
-each costs), --label the section of bench/mixed_load.md.
+--duration the seconds per wrk run, --rounds the read-only/mixed pairs a page,
+--writes some of the kinds only (to see what each costs), --label the section of
+bench/mixed_load.md.
 
 The server gets SIGNUP_RATE=1000000/hour: every sign-up comes from 127.0.0.1, and
 the default (10/hour per address) would refuse all but the first ten.
@@ -509,52 +516,115 @@ def measure(args, processes, workdir):
     run_id = str(int(time.time()))
     writer = Writer(base_url, drafts, courses, focus_course, run_id, args)
     if "enrollment" in args.writes and "sign-up" not in args.writes:
-        count = math.ceil(len(pages) * args.duration * args.rate) + 1
+        windows = len(pages) * args.rounds + 1  # and the writes alone
+        count = math.ceil(windows * args.duration * args.rate) + 1
         log(f"signing up {count} students for the enrollments, before measuring")
         writer.sign_up_beforehand(count)
+    cost = write_cost(writer, args.duration)
+    log(
+        f"writes alone: {cost['busy_ms']:.0f} ms of CPU a second on the machine "
+        f"({cost['share']:.0%} of its {os.cpu_count()} cores; idle "
+        f"{cost['idle_ms']:.0f} ms); {cost['writes'].summary()}"
+    )
     rows = []
     for name, (path, needs_login) in pages.items():
         url = base_url + path
         page_cookie = cookie if needs_login else None
         check_page(url, page_cookie)
         wrk(url, args.connections, 1, page_cookie)  # warm-up
-        alone = wrk(url, args.connections, args.duration, page_cookie)
-        writer.start()
-        mixed = wrk(url, args.connections, args.duration, page_cookie)
-        writes = writer.stop()
+        rounds = []
+        for number in range(args.rounds):
+            # Alternate which goes first, so a drift of the machine's speed during
+            # a round weighs on both sides alike.
+            order = ("alone", "mixed") if number % 2 == 0 else ("mixed", "alone")
+            result = {}
+            for side in order:
+                if side == "mixed":
+                    writer.start()
+                result[side] = wrk(url, args.connections, args.duration, page_cookie)
+                if side == "mixed":
+                    result["writes"] = writer.stop()
+            rounds.append(result)
         check_page(url, page_cookie)
-        rows.append(verdict(name, alone, mixed, writes, args.rate))
+        rows.append(verdict(name, rounds, args.rate))
         row = rows[-1]
+        alone, mixed = row["alone"], row["mixed"]
         log(
             f"{name:<28} read-only {alone['rps']:6.0f} rps p99 {alone['p99_ms']:6.1f} "
             f"ms | mixed {mixed['rps']:6.0f} rps p99 {mixed['p99_ms']:6.1f} ms | "
-            f"{row['result']}"
+            f"{row['result']} (medians of {args.rounds} rounds; ratios per round: "
+            f"{row['ratios']})"
         )
-        log(f"  writer: {writes.summary()}")
+        log(f"  writer: {row['summary']}")
     good, checks = check_writes(writer, args.database, base_url, focus_path)
     for line in checks:
         log(line)
-    return rows, good, checks
+    return rows, good, checks, cost
 
 
-def verdict(name, alone, mixed, writes, rate):
-    p99_ratio = mixed["p99_ms"] / alone["p99_ms"]
-    rps_ratio = mixed["rps"] / alone["rps"]
+def machine_busy_ms():
+    """CPU time all cores have spent busy since boot (/proc/stat), in ms."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def write_cost(writer, duration):
+    """What the writes cost the machine with no reads: its busy CPU time per second
+    while they run, beside the same time idle just before."""
+    before = machine_busy_ms()
+    time.sleep(duration)
+    idle_ms = (machine_busy_ms() - before) / duration
+    writer.start()
+    before = machine_busy_ms()
+    time.sleep(duration)
+    busy_ms = (machine_busy_ms() - before) / duration
+    writes = writer.stop()
+    return {
+        "busy_ms": busy_ms,
+        "idle_ms": idle_ms,
+        "share": (busy_ms - idle_ms) / (1000 * os.cpu_count()),
+        "writes": writes,
+    }
+
+
+def verdict(name, rounds, rate):
+    """A page's figures: medians over the rounds; the verdict on the median of the
+    rounds' ratios (each round's two sides measured back to back)."""
+    med = statistics.median
+    p99_ratios = [r["mixed"]["p99_ms"] / r["alone"]["p99_ms"] for r in rounds]
+    rps_ratios = [r["mixed"]["rps"] / r["alone"]["rps"] for r in rounds]
+    p99_ratio, rps_ratio = med(p99_ratios), med(rps_ratios)
     met = p99_ratio <= P99_LIMIT and rps_ratio >= RPS_LIMIT
-    if not writes.valid(rate):
+    valid = all(r["writes"].valid(rate) for r in rounds)
+    errors = any(r["alone"]["errors"] or r["mixed"]["errors"] for r in rounds)
+    if not valid:
         result = "INVALID (writer)"
-    elif alone["errors"] or mixed["errors"]:
+    elif errors:
         result = f"{'PASS' if met else 'FAIL'} (wrk errors)"
     else:
         result = "PASS" if met else "FAIL"
+    side = {
+        key: {
+            "rps": med(r[key]["rps"] for r in rounds),
+            "p99_ms": med(r[key]["p99_ms"] for r in rounds),
+        }
+        for key in ("alone", "mixed")
+    }
+    writes = rounds[-1]["writes"]
     return {
         "page": name,
-        "alone": alone,
-        "mixed": mixed,
+        **side,
         "p99_ratio": p99_ratio,
         "rps_ratio": rps_ratio,
-        "rates": {kind: writes.rate(kind) for kind in writes.kinds},
-        "summary": writes.summary(),
+        "ratios": ", ".join(
+            f"{rps:.0%} {p99:.2f}x"
+            for rps, p99 in zip(rps_ratios, p99_ratios, strict=True)
+        ),
+        "rates": {
+            kind: min(r["writes"].rate(kind) for r in rounds) for kind in writes.kinds
+        },
+        "summary": "; ".join(r["writes"].summary() for r in rounds),
         "result": result,
     }
 
@@ -577,7 +647,7 @@ def machine_note(load_before):
     return f"{os.cpu_count()} cores{model}, load average before the run {load_before}"
 
 
-def report(rows, good, checks, args, load_before, seconds):
+def report(rows, good, checks, cost, args, load_before, seconds):
     dirty = (
         " (work tree with uncommitted changes)" if git("status", "--porcelain") else ""
     )
@@ -589,21 +659,29 @@ def report(rows, good, checks, args, load_before, seconds):
         f"{dirty}; {machine_note(load_before)}. Large demo on PostgreSQL, Redis, "
         f"gunicorn + {args.workers} uvicorn workers (educa.settings.production, "
         f"SIGNUP_RATE={args.signup_rate}); wrk {args.connections} connections, "
-        f"{args.duration} s per measurement, read-only after a 1 s warm-up, then mixed "
-        f"with {args.rate:g} {', '.join(args.writes)} per second. "
-        f"PASS: mixed p99 <= {P99_LIMIT}x read-only and req/s >= {RPS_LIMIT:.0%}. "
+        f"{args.duration} s per measurement after a 1 s warm-up, {args.rounds} rounds "
+        f"a page of read-only and mixed back to back (the order alternating), mixed "
+        f"with {args.rate:g} {', '.join(args.writes)} per second; the figures are "
+        f"the rounds' medians. PASS: the median of the rounds' ratios, mixed p99 <= "
+        f"{P99_LIMIT}x read-only and req/s >= {RPS_LIMIT:.0%}. "
         f"Run took {seconds:.0f} s.",
         "",
+        f"The writes alone (no reads, {args.duration} s): the machine busy "
+        f"{cost['busy_ms']:.0f} ms of CPU a second (idle before: "
+        f"{cost['idle_ms']:.0f} ms), {cost['share']:.1%} of its {os.cpu_count()} "
+        f"cores; {cost['writes'].summary()}.",
+        "",
         "| page | read-only req/s | read-only p99 ms | mixed req/s | mixed p99 ms | "
-        "req/s ratio | p99 ratio | drafts/s | sign-ups/s | enrollments/s | result |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "req/s ratio | p99 ratio | ratios per round (req/s, p99) | drafts/s | "
+        "sign-ups/s | enrollments/s | result |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|",
     ]
     for r in rows:
         alone, mixed, rates = r["alone"], r["mixed"], r["rates"]
         lines.append(
             f"| {r['page']} | {alone['rps']:.0f} | {alone['p99_ms']:.1f} | "
             f"{mixed['rps']:.0f} | {mixed['p99_ms']:.1f} | {r['rps_ratio']:.0%} | "
-            f"{r['p99_ratio']:.2f}x | "
+            f"{r['p99_ratio']:.2f}x | {r['ratios']} | "
             + " | ".join(
                 f"{rates[kind]:.2f}" if kind in rates else "-" for kind in KINDS
             )
@@ -640,6 +718,9 @@ def main():
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
+        "--rounds", type=int, default=3, help="read-only/mixed pairs per page"
+    )
+    parser.add_argument(
         "--pages",
         nargs="+",
         metavar="PAGE",
@@ -669,11 +750,17 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="educa-mixed-"))
     processes = Processes(workdir)
     try:
-        rows, good, checks = measure(args, processes, workdir)
+        rows, good, checks, cost = measure(args, processes, workdir)
     finally:
         processes.stop_all()
     section = report(
-        rows, good, checks, args, " ".join(load_before), time.monotonic() - started
+        rows,
+        good,
+        checks,
+        cost,
+        args,
+        " ".join(load_before),
+        time.monotonic() - started,
     )
     print()
     print(section)
