@@ -3,7 +3,10 @@
 Some behaviour is PostgreSQL's own (row locks that wait, trigrams). On the
 embedded defaults such a test runs its file again in a pytest of its own against
 the local PostgreSQL, in a database of its own, so the SQLite pass runs it too
-instead of skipping it (CI runs every test in both passes)."""
+instead of skipping it (CI runs every test in both passes). Such a test is marked
+`postgres_rerun`: when the same run's PostgreSQL pass runs the file anyway
+(`POSTGRES_PASS=1`, which `.ci/run` sets for its SQLite pass), it is left out of
+the SQLite pass rather than run twice on PostgreSQL."""
 
 import os
 import subprocess

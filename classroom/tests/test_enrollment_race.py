@@ -25,6 +25,7 @@ SEATS = 10
 STUDENTS = 50
 
 
+@pytest.mark.postgres_rerun
 def test_fifty_at_once_into_ten_seats(request):
     if settings.USING_POSTGRES:
         race(request.getfixturevalue("course"))

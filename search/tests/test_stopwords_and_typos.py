@@ -265,5 +265,6 @@ def test_what_counts_as_a_typo(term, word, typo):
 
 
 @on_sqlite
+@pytest.mark.postgres_rerun
 def test_postgresql_parts():
     run_again_on_postgresql(__file__)
