@@ -15,3 +15,9 @@ REST_FRAMEWORK = {
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # Static files come from the app finders; there is no collectstatic in tests.
 WHITENOISE_AUTOREFRESH = True
+if USING_POSTGRES:  # noqa: F405
+    # A test database is thrown away: its commits need not wait for the disk.
+    DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["options"] = "-c synchronous_commit=off"  # noqa: F405
+    # Flushes after transactional tests delete rows rather than truncate tables.
+    DATABASES["default"]["ENGINE"] = "tests.postgresql_flush"  # noqa: F405
